@@ -1,0 +1,57 @@
+# articleqa — every target creates .venv and installs what it needs (offline-friendly: torch comes from
+# the CPU wheel that constraints.txt pins).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+INDEX  ?= index
+HOST   ?= 127.0.0.1
+PORT   ?= 7860
+DATASETS ?= ../shared/datasets
+
+.PHONY: run test test-fast eval bench lint index clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+$(INDEX)/manifest.json: | $(VENV)/.installed
+	$(BIN)/articleqa index articles/ --index-dir $(INDEX)
+
+index: $(INDEX)/manifest.json
+
+## make run: install, build the default index over articles/ if missing, serve http://127.0.0.1:7860
+run: $(VENV)/.installed $(INDEX)/manifest.json
+	$(BIN)/articleqa serve --index-dir $(INDEX) --host $(HOST) --port $(PORT)
+
+## make test: install with dev extras and run the whole test suite (slow and browser tests included)
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q
+
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests app.py
+
+## make eval: the project question set, plus NewsQA dev and the SQuAD2 sample when ../shared/datasets exists
+eval: $(VENV)/.installed $(INDEX)/manifest.json
+	$(BIN)/articleqa eval --dataset eval/questions.jsonl --index-dir $(INDEX) --out eval/reports/questions
+	@if [ -d "$(DATASETS)" ]; then \
+	  $(BIN)/articleqa eval --dataset $(DATASETS)/newsqa-dev.json --out eval/reports/newsqa-dev && \
+	  $(BIN)/articleqa eval --dataset $(DATASETS)/squad2-dev-sample.json --out eval/reports/squad2-dev-sample; \
+	else echo "$(DATASETS) not found: skipped NewsQA and SQuAD2"; fi
+
+## make bench: speed, memory and scale benchmarks → bench/bench.md
+bench: $(VENV)/.installed $(INDEX)/manifest.json
+	$(BIN)/articleqa bench --index-dir $(INDEX) --out bench
+
+clean:
+	rm -rf $(VENV) $(INDEX)/gen-* $(INDEX)/manifest.json $(INDEX)/.lock

@@ -1,0 +1,3 @@
+from articleqa.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,327 @@
+"""Question + passages → Answer: the sentences that answer, the exact phrase in them, and when to decline.
+
+Extractive by design (no reader model with weights is on the registry): sentences inside the top
+passages are re-scored (embedding similarity, weighted term overlap, passage rank, presence of a phrase
+of the expected type), then typed phrases (entities, noun phrases) in the best sentences are scored by
+type, closeness to the question's words, and agreement across sentences.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .chunking import split_sentences
+from .nlp import STOPWORDS, WH_WORDS, content_terms, parse_many, stem
+from .question import QuestionInfo
+from .records import Answer, Citation, Passage
+
+NOT_FOUND = "The articles don't say."
+
+
+@dataclass
+class Sentence:
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    passage_rank: int
+    title: str = ""
+    source: str = ""
+    score: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
+    terms: frozenset[str] = frozenset()
+
+
+@dataclass
+class Span:
+    sentence: Sentence
+    start: int  # absolute offsets into Document.text
+    end: int
+    text: str
+    score: float
+    typed: bool
+
+
+def candidate_sentences(passages: Sequence[Passage], max_passages: int) -> list[Sentence]:
+    seen: set[tuple[str, int]] = set()
+    out: list[Sentence] = []
+    for p in passages[:max_passages]:
+        c = p.chunk
+        for s, e in split_sentences(c.text):
+            key = (c.doc_id, c.start + s)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Sentence(c.doc_id, c.start + s, c.start + e, c.text[s:e], p.rank, p.title, p.source))
+    return out
+
+
+def _idf(sentences: Sequence[Sentence], terms: Sequence[str]) -> dict[str, float]:
+    """Term weights from the candidate sentences themselves: rare there means informative here."""
+    for s in sentences:
+        s.terms = frozenset(content_terms(s.text))
+    n = len(sentences)
+    return {t: math.log(1 + (n + 1) / (1 + sum(t in s.terms for s in sentences))) for t in set(terms)}
+
+
+def score_sentences(
+    info: QuestionInfo,
+    sentences: list[Sentence],
+    query_vector: np.ndarray,
+    encode: Callable[[list[str]], np.ndarray],
+) -> None:
+    """Set Sentence.score in place; features kept for confidence and debugging."""
+    if not sentences:
+        return
+    vectors = encode([s.text for s in sentences])
+    sims = vectors @ query_vector
+    idf = _idf(sentences, info.terms)
+    total = sum(idf.values()) or 1.0
+    docs = parse_many([s.text for s in sentences]) if info.expected else [None] * len(sentences)
+    q_lower = info.text.lower()
+    for s, sim, doc in zip(sentences, sims, docs, strict=True):
+        overlap = sum(w for t, w in idf.items() if t in s.terms) / total
+        typed = 0.0
+        if doc is not None:
+            typed = float(any(e.label_ in info.expected and e.text.lower() not in q_lower for e in doc.ents))
+        prior = 1.0 / math.sqrt(s.passage_rank)
+        s.features.update({"sim": float(sim), "overlap": overlap, "typed": typed, "prior": prior})
+        s.score = 0.45 * float(sim) + 0.40 * overlap + 0.08 * prior + 0.12 * typed
+
+
+def _plain(word: str) -> str:
+    """Lower case without dots or edge punctuation, so "U.S." and "US" compare equal."""
+    return word.lower().replace(".", "").replace("’", "'").strip("\"'“”‘?!,;:()")
+
+
+_DET = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her"}
+_PLACE_PREP = {"in", "at", "to", "from", "near", "inside", "outside", "across"}
+_TIME_PREP = {"on", "in", "at", "since", "by", "until", "during", "before", "after"}
+
+
+PERSON_NOUNS = frozenset(
+    ["leader", "official", "minister", "president", "spokesman", "spokeswoman", "man", "woman", "people", "person", "member", "officer", "worker", "resident", "student", "teacher", "doctor", "lawyer", "police", "soldier", "citizen", "voter", "diplomat", "envoy", "negotiator", "analyst", "expert", "executive", "chief", "director", "head", "king", "queen", "prince", "governor", "senator", "lawmaker", "mayor", "judge", "victim", "survivor", "witness", "player", "coach", "fan", "family", "father", "mother", "son", "daughter", "wife", "husband", "child", "children", "parent", "friend", "group"]
+)
+
+
+def _chunk_label(chunk: object, ents: Sequence[object]) -> str | None:
+    """A noun phrase takes an entity's type only when the entity is its head ("Muscat"), or
+    PERSON when its head is a person noun ("Arab and Muslim leaders"), not for any entity inside it."""
+    root = chunk.root  # type: ignore[attr-defined]
+    for e in ents:
+        if e.start <= root.i < e.end:  # type: ignore[attr-defined]
+            return str(e.label_)  # type: ignore[attr-defined]
+    word = root.lower_
+    if word in PERSON_NOUNS or (word.endswith("s") and word[:-1] in PERSON_NOUNS) or word == "children":
+        return "PERSON"
+    return None
+
+
+def _trim(doc_span: object) -> tuple[int, int] | None:
+    """Token range of a candidate without leading determiners/possessives and trailing punctuation."""
+    toks = list(doc_span)  # type: ignore[call-overload]
+    while toks and (toks[0].lower_ in _DET or toks[0].is_punct or toks[0].lower_ in WH_WORDS):
+        toks = toks[1:]
+    while toks and (toks[-1].is_punct or toks[-1].lower_ in {"'s", "’s"}):
+        toks = toks[:-1]
+    if not toks:
+        return None
+    return toks[0].i, toks[-1].i + 1
+
+
+def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int = 3) -> list[Span]:
+    """Typed phrases in the best sentences, best first."""
+    best = sorted(sentences, key=lambda s: -s.score)[:top_n]
+    if not best:
+        return []
+    docs = parse_many([s.text for s in best])
+    q_terms = set(info.terms)
+    q_words = {_plain(w) for w in info.text.split()} | {w.lower() for w in re.findall(r"\w+", info.text)}
+    candidates: list[Span] = []
+    counts: dict[str, int] = {}
+    for sent, doc in zip(best, docs, strict=True):
+        anchors = [t.i for t in doc if not t.is_stop and not t.is_punct and stem(t.text) in q_terms]
+        seen: set[tuple[int, int]] = set()
+        pool: list[tuple[int, int, str | None]] = []
+        chunks = list(doc.noun_chunks)
+        for ent in doc.ents:
+            # An entity that only modifies a larger phrase ("Trump" in "the Trump administration") is not an answer.
+            if any(nc.start <= ent.start and ent.end <= nc.end and not (ent.start <= nc.root.i < ent.end) for nc in chunks):
+                continue
+            pool.append((ent.start, ent.end, ent.label_))
+        for nc in chunks:
+            pool.append((nc.start, nc.end, _chunk_label(nc, doc.ents)))
+        for start, end, label in pool:
+            trimmed = _trim(doc[start:end])
+            if trimmed is None or trimmed in seen:
+                continue
+            seen.add(trimmed)
+            a, b = trimmed
+            span_toks = doc[a:b]
+            words = [_plain(t.text) for t in span_toks if not t.is_punct]
+            content = [t for t in words if t not in STOPWORDS]
+            if not content or len(words) > 12 or all(t.pos_ == "PRON" for t in span_toks):
+                continue
+            novel = [w for w in content if w not in q_words and stem(w) not in q_terms]
+            if not novel:
+                continue
+            typed = label in info.expected if info.expected else False
+            if info.focus and not typed and span_toks.root.lower_ in {info.focus, info.focus.rstrip("s")}:
+                typed = True
+            if info.expected and not typed and info.qtype in {"when", "how_many", "how_much", "how_long"}:
+                continue
+            dist = min((min(abs(i - a), abs(i - (b - 1))) for i in anchors), default=12)
+            proximity = 1.0 / (1.0 + dist / 4.0)
+            prev = doc[a - 1].lower_ if a > 0 else ""
+            prep = (info.qtype == "where" and prev in _PLACE_PREP) or (info.qtype == "when" and prev in _TIME_PREP)
+            novelty = len(novel) / len(content)
+            score = (
+                sent.score
+                + (0.35 if typed else 0.0)
+                + 0.25 * proximity
+                + (0.1 if prep else 0.0)
+                + 0.1 * novelty
+                - 0.01 * max(0, len(words) - 4)
+            )
+            char_start = sent.start + span_toks.start_char
+            char_end = sent.start + span_toks.end_char
+            text = sent.text[span_toks.start_char : span_toks.end_char]
+            key = text.lower()
+            counts[key] = counts.get(key, 0) + 1
+            candidates.append(Span(sent, char_start, char_end, text, score, typed))
+    for c in candidates:
+        c.score += 0.08 * (counts[c.text.lower()] - 1)
+    candidates.sort(key=lambda c: -c.score)
+    return candidates
+
+
+_CLAUSE_SPLIT = re.compile(r"[,;:—–]\s+|\s+(?=(?:because|since|so that|in order to|after|but|while)\b)")
+_WHY_CUES = re.compile(r"^(because|since|so that|in order to|to|after|due to|as)\b", re.I)
+
+
+def shortest_clause(info: QuestionInfo, sentence: Sentence) -> tuple[int, int]:
+    """For why/how questions: the clause of the sentence that best answers, never more than the sentence."""
+    text = sentence.text
+    pieces: list[tuple[int, int]] = []
+    pos = 0
+    for m in _CLAUSE_SPLIT.finditer(text):
+        if m.start() > pos:
+            pieces.append((pos, m.start()))
+        pos = m.end()
+    pieces.append((pos, len(text)))
+    q_terms = set(info.terms)
+    best: tuple[float, tuple[int, int]] | None = None
+    for a, b in pieces:
+        clause = text[a:b].strip(" \"“”'")
+        n_words = len(clause.split())
+        if n_words < 3:
+            continue
+        terms = set(content_terms(clause))
+        novel = len(terms - q_terms)
+        if novel == 0:
+            continue
+        score = 0.4 * min(novel, 6) / 6
+        if info.qtype == "why" and _WHY_CUES.match(clause):
+            score += 0.5
+        score += 0.2 * len(terms & q_terms) / (len(q_terms) or 1) - 0.01 * n_words
+        if best is None or score > best[0]:
+            lead = len(text[a:b]) - len(text[a:b].lstrip(" \"“”'"))
+            best = (score, (a + lead, a + lead + len(clause)))
+    if best is None:
+        return sentence.start, sentence.end
+    a, b = best[1]
+    return sentence.start + a, sentence.start + b
+
+
+def confidence_of(best_sentence: Sentence | None, span: Span | None, info: QuestionInfo) -> float:
+    """A 0..1 belief that the answer is right; the weights are fitted on SQuAD 2.0 dev (see README)."""
+    if best_sentence is None:
+        return 0.0
+    f = best_sentence.features
+    z = -4.0 + 4.0 * f.get("sim", 0.0) + 3.5 * f.get("overlap", 0.0)
+    if info.expected:
+        z += 0.8 if span is not None and span.typed else -0.4
+    return float(1.0 / (1.0 + math.exp(-z)))
+
+
+def build_answer(
+    question: str,
+    info: QuestionInfo,
+    passages: list[Passage],
+    query_vector: np.ndarray,
+    encode: Callable[[list[str]], np.ndarray],
+    *,
+    threshold: float,
+    max_citations: int = 3,
+    max_passages: int = 5,
+) -> Answer:
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    sentences = candidate_sentences(passages, max_passages)
+    score_sentences(info, sentences, query_vector, encode)
+    t1 = time.perf_counter()
+    spans = extract_spans(info, sentences)
+    t2 = time.perf_counter()
+    timings["rescoring"] = (t1 - t0) * 1000
+    timings["span_extraction"] = (t2 - t1) * 1000
+
+    ranked = sorted(sentences, key=lambda s: -s.score)
+    best_sentence = ranked[0] if ranked else None
+    span = spans[0] if spans else None
+    if span is not None and info.qtype in {"why", "how", "yes_no"} and not span.typed:
+        span = None
+    if span is not None and best_sentence is not None and span.sentence is not best_sentence:
+        # A typed phrase from a weaker sentence must earn its place against the best sentence.
+        if span.sentence.score < best_sentence.score - 0.15:
+            span = None
+    confidence = confidence_of(span.sentence if span else best_sentence, span, info)
+    answerable = best_sentence is not None and confidence >= threshold
+
+    if not answerable:
+        return Answer(question, NOT_FOUND, False, confidence, [], passages, timings, question_type=info.qtype)
+
+    assert best_sentence is not None
+    lead = span.sentence if span is not None else best_sentence
+    if span is not None:
+        a_start, a_end, text = span.start, span.end, span.text
+    else:
+        a_start, a_end = shortest_clause(info, lead)
+        text = lead.text[a_start - lead.start : a_end - lead.start]
+    cited = [lead, *[s for s in ranked if s is not lead and s.score >= lead.score - 0.12][:max_citations - 1]]
+    citations = [
+        Citation(
+            n=i + 1,
+            doc_id=s.doc_id,
+            title=s.title,
+            source=s.source,
+            quote=s.text,
+            start=s.start,
+            end=s.end,
+            score=round(float(s.score), 4),
+            answer_start=a_start if s is lead else None,
+            answer_end=a_end if s is lead else None,
+        )
+        for i, s in enumerate(cited)
+    ]
+    return Answer(question, text, True, confidence, citations, passages, timings, question_type=info.qtype)
+
+
+def verify_citations(citations: list[Citation], text_of: Callable[[str], str | None]) -> list[Citation]:
+    """Keep only quotes that are the stored text at their offsets; renumber what remains."""
+    kept: list[Citation] = []
+    for c in citations:
+        text = text_of(c.doc_id)
+        if text is None or not (0 <= c.start < c.end <= len(text)) or text[c.start : c.end] != c.quote:
+            continue
+        if c.answer_start is not None and not (c.start <= c.answer_start < c.answer_end <= c.end):  # type: ignore[operator]
+            c.answer_start = c.answer_end = None
+        kept.append(c)
+    for i, c in enumerate(kept):
+        c.n = i + 1
+    return kept

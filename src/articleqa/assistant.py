@@ -1,0 +1,303 @@
+"""The facade: the only module that knows every pipeline stage (ingest → … → answer)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import ingest
+from .answer import NOT_FOUND, build_answer, verify_citations
+from .chat import Conversation, Turn, rewrite
+from .chunking import chunk_document
+from .config import Settings
+from .embedding import Embedder, canonical_model_name
+from .errors import InputError, ModelMismatchError
+from .index import IndexStore, NewDocument, Snapshot, content_hash
+from .question import classify
+from .records import AddReport, Answer, Document, DocumentInfo, Skipped
+from .retrieval import retrieve
+
+log = logging.getLogger(__name__)
+
+_EMBEDDERS: dict[tuple[str, int], Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+Source = str | Path | Document
+
+
+def shared_embedder(model: str, batch_size: int) -> Embedder:
+    """One loaded model per process, whichever Assistant asks for it."""
+    key = (canonical_model_name(model), batch_size)
+    with _EMBEDDERS_LOCK:
+        if key not in _EMBEDDERS:
+            _EMBEDDERS[key] = Embedder(model, batch_size)
+        return _EMBEDDERS[key]
+
+
+class _VectorCache:
+    """Sentence vectors by text: the same top sentences come back for related questions."""
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], size: int = 50_000) -> None:
+        self._encode = encode
+        self._size = size
+        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._data]
+        if missing:
+            vectors = self._encode(missing)
+            with self._lock:
+                for t, v in zip(missing, vectors, strict=True):
+                    self._data[t] = v
+                while len(self._data) > self._size:
+                    self._data.popitem(last=False)
+        with self._lock:
+            return np.stack([self._data[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+
+
+class Assistant:
+    """Build or open an index, then ask questions about its articles."""
+
+    def __init__(self, index_dir: str | Path, settings: Settings, embedder: Embedder) -> None:
+        self.index_dir = Path(index_dir)
+        self.settings = settings
+        self.embedder = embedder
+        self.store = IndexStore(self.index_dir)
+        self._snapshot: Snapshot | None = None
+        self._stamp: tuple[int, int] = (0, 0)
+        self._snap_lock = threading.Lock()
+        self._sentence_vectors = _VectorCache(self.embedder.encode)
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def build(
+        cls,
+        sources: Sequence[Source],
+        index_dir: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        model: str | None = None,
+        progress: bool = False,
+        rebuild: bool = False,
+    ) -> Assistant:
+        """Index ``sources`` (files, folders or Documents) into ``index_dir``, creating it if needed."""
+        settings = (settings or Settings.from_env()).with_(model=model, index_dir=str(index_dir) if index_dir else None)
+        store = IndexStore(settings.index_dir)
+        if rebuild:
+            with store.lock():
+                store.destroy()
+        if store.exists():
+            qa = cls.open(settings.index_dir, settings=settings, model=model)
+        else:
+            qa = cls(settings.index_dir, settings, shared_embedder(settings.model, settings.batch_size))
+        qa.last_report = qa.add(sources, progress=progress)
+        return qa
+
+    @classmethod
+    def open(
+        cls, index_dir: str | Path | None = None, *, settings: Settings | None = None, model: str | None = None
+    ) -> Assistant:
+        """Open an existing index; refuses one built with another embedding model than ``model``."""
+        settings = (settings or Settings.from_env()).with_(index_dir=str(index_dir) if index_dir else None)
+        store = IndexStore(settings.index_dir)
+        manifest = store.manifest()
+        built_with = str(manifest["model"])
+        requested = model or os.environ.get("ARTICLEQA_MODEL")
+        if requested and canonical_model_name(requested) != built_with:
+            raise ModelMismatchError(
+                f"the index in {settings.index_dir} was built with model {built_with!r}, not {requested!r}; "
+                f"use --model {built_with}, or rebuild it with `articleqa index --rebuild PATH... --model {requested}`"
+            )
+        settings = settings.with_(model=built_with)
+        qa = cls(settings.index_dir, settings, shared_embedder(built_with, settings.batch_size))
+        qa._current()
+        return qa
+
+    # ---------------------------------------------------------------- snapshot
+    def _current(self) -> Snapshot | None:
+        """The newest complete generation; reopened when any process has written a new one."""
+        stamp = self.store.manifest_stamp()
+        if self._snapshot is not None and stamp == self._stamp:
+            return self._snapshot
+        with self._snap_lock:
+            stamp = self.store.manifest_stamp()
+            if self._snapshot is None or stamp != self._stamp:
+                if not self.store.exists():
+                    return None
+                self._snapshot = self.store.open_snapshot()
+                self._stamp = stamp
+            return self._snapshot
+
+    # ---------------------------------------------------------------- documents
+    def _documents_from(self, sources: Sequence[Source]) -> tuple[list[Document], list[Skipped]]:
+        docs: list[Document] = [s for s in sources if isinstance(s, Document)]
+        paths = [s for s in sources if not isinstance(s, Document)]
+        skipped: list[Skipped] = []
+        if paths:
+            result = ingest.load_paths(paths, max_file_mb=self.settings.max_file_mb)
+            docs.extend(result.documents)
+            skipped.extend(result.skipped)
+        return docs, skipped
+
+    def add(self, sources: Sequence[Source], *, progress: bool = False) -> AddReport:
+        """Ingest, chunk, embed and store new documents; already-indexed ones are reported, not re-added."""
+        started = time.perf_counter()
+        docs, skipped = self._documents_from(sources)
+        report = AddReport(skipped=skipped)
+        with self.store.lock():
+            base = self.store.open_snapshot() if self.store.exists() else None
+            if base is not None and base.manifest["model"] != self.embedder.name:
+                raise ModelMismatchError(
+                    f"the index in {self.index_dir} was built with model {base.manifest['model']!r}, "
+                    f"not {self.embedder.name!r}; rebuild it with --rebuild to change models"
+                )
+            fresh: list[Document] = []
+            seen: set[str] = set()
+            for doc in docs:
+                if doc.doc_id in seen or (base is not None and base.records.has_document(doc.doc_id)):
+                    report.duplicates.append(doc)
+                    continue
+                seen.add(doc.doc_id)
+                fresh.append(doc)
+            if not fresh and base is not None:
+                report.seconds = time.perf_counter() - started
+                return report
+            new_docs = self._embed_documents(fresh, base, progress)
+            sources_seen = [str(s) for s in sources if not isinstance(s, Document)]
+            self.store.write(
+                new_docs, set(), model=self.embedder.name, dim=self.embedder.dim, base=base, sources=sources_seen
+            )
+        report.added = fresh
+        report.n_chunks = sum(len(nd.chunks) for nd in new_docs)
+        report.seconds = time.perf_counter() - started
+        self._current()
+        return report
+
+    def _embed_documents(self, docs: list[Document], base: Snapshot | None, progress: bool) -> list[NewDocument]:
+        """Chunk and embed; vectors of chunks whose text is already indexed are reused, not recomputed."""
+        chunked = [
+            (d, chunk_document(d, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens)) for d in docs
+        ]
+        texts = [c.text for _d, chunks in chunked for c in chunks]
+        hashes = [content_hash(t) for t in texts]
+        known = base.records.rows_by_hash(hashes) if base is not None else {}
+        todo = [i for i, h in enumerate(hashes) if h not in known]
+        vectors = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
+        if todo:
+            vectors[todo] = self.embedder.encode([texts[i] for i in todo], show_progress=progress)
+        for i, h in enumerate(hashes):
+            if h in known and base is not None:
+                vectors[i] = base.vectors[known[h]]
+        out: list[NewDocument] = []
+        pos = 0
+        for doc, chunks in chunked:
+            out.append(NewDocument(doc, chunks, vectors[pos : pos + len(chunks)]))
+            pos += len(chunks)
+        return out
+
+    def remove(self, doc_id: str) -> bool:
+        """Remove one document; False if it was not in the index."""
+        with self.store.lock():
+            base = self.store.open_snapshot()
+            if not base.records.has_document(doc_id):
+                return False
+            self.store.write([], {doc_id}, model=self.embedder.name, dim=self.embedder.dim, base=base)
+        self._current()
+        return True
+
+    def documents(self) -> list[DocumentInfo]:
+        snap = self._current()
+        return snap.records.document_infos() if snap else []
+
+    def document(self, doc_id: str) -> Document:
+        snap = self._current()
+        doc = snap.records.document(doc_id) if snap else None
+        if doc is None:
+            raise InputError(f"no document {doc_id!r} in {self.index_dir}; `articleqa docs` lists the ids")
+        return doc
+
+    def info(self) -> dict[str, Any]:
+        snap = self._current()
+        return dict(snap.manifest) if snap else {"model": self.embedder.name, "n_documents": 0, "n_chunks": 0}
+
+    # ---------------------------------------------------------------- questions
+    def ask(
+        self,
+        question: str,
+        *,
+        doc_ids: Sequence[str] | None = None,
+        top_k: int | None = None,
+        history: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer one question; ``history`` = earlier questions of the same chat, oldest first."""
+        if history:
+            conv = self.chat()
+            for earlier in history:
+                conv.ask(earlier, doc_ids=doc_ids)
+            return conv.ask(question, doc_ids=doc_ids, top_k=top_k)
+        return self._ask(question, doc_ids=doc_ids, top_k=top_k)
+
+    def _ask(self, question: str, *, doc_ids: Sequence[str] | None = None, top_k: int | None = None) -> Answer:
+        question = (question or "").strip()
+        if not question:
+            raise InputError("the question is empty; type a question about your articles")
+        t0 = time.perf_counter()
+        k = top_k or self.settings.top_k
+        snap = self._current()
+        info = classify(question)
+        if snap is None or snap.n_chunks == 0:
+            return Answer(question, NOT_FOUND, False, 0.0, question_type=info.qtype)
+        t1 = time.perf_counter()
+        qvec = self.embedder.encode_query(question)
+        t2 = time.perf_counter()
+        found = retrieve(
+            snap, question, qvec, k=max(k, 5), candidates=self.settings.candidates,
+            method=self.settings.fusion, dense_weight=self.settings.fusion_weight,
+            doc_ids=list(doc_ids) if doc_ids is not None else None,
+        )
+        answer = build_answer(
+            question, info, found.passages, qvec, self._sentence_vectors,
+            threshold=self.settings.abstain_threshold, max_citations=self.settings.max_citations,
+        )
+        texts: dict[str, str | None] = {}
+
+        def text_of(doc_id: str) -> str | None:
+            if doc_id not in texts:
+                doc = snap.records.document(doc_id)
+                texts[doc_id] = doc.text if doc else None
+            return texts[doc_id]
+
+        answer.citations = verify_citations(answer.citations, text_of)
+        if answer.answerable and not answer.citations:
+            answer.text, answer.answerable = NOT_FOUND, False
+        for c in answer.citations:
+            meta = snap.records.document_meta([c.doc_id]).get(c.doc_id)
+            if meta:
+                c.author, c.published = meta[2], meta[3]
+        answer.passages = found.passages[:k]
+        t3 = time.perf_counter()
+        answer.timings_ms = {
+            "analysis": (t1 - t0) * 1000,
+            "question_embedding": (t2 - t1) * 1000,
+            **found.timings_ms,
+            **answer.timings_ms,
+            "total": (t3 - t0) * 1000,
+        }
+        return answer
+
+    def chat(self) -> Conversation:
+        """A conversation whose follow-up questions are resolved against earlier turns."""
+        return Conversation(self._ask)
+
+
+__all__ = ["Assistant", "Conversation", "Turn", "rewrite"]

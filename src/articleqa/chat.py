@@ -1,0 +1,110 @@
+"""Conversation state: follow-up questions ("Who confirmed it?") rewritten into standalone ones."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .nlp import WH_WORDS, parse
+from .question import classify
+from .records import Answer
+
+_PRONOUN = re.compile(r"\b(it|its|they|them|their|theirs|he|him|his|she|her|hers|this|that|these|those|there)\b", re.I)
+_LEADING = re.compile(r"^\s*(and|so|but|also|then|ok|okay|what about|how about)\b[\s,]*", re.I)
+_PLURAL_PRONOUNS = {"they", "them", "their", "theirs", "these", "those"}
+_PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers"}
+
+
+@dataclass
+class Turn:
+    question: str
+    standalone: str
+    answer: Answer | None
+
+
+def _subject_phrase(question: str, plural: bool | None) -> str | None:
+    """The main noun phrase of an earlier question: what a pronoun in the next one most likely means."""
+    doc = parse(question)
+    phrases = []
+    for nc in doc.noun_chunks:
+        if nc.root.lower_ in WH_WORDS or nc.root.pos_ == "PRON":
+            continue
+        is_plural = nc.root.tag_ in {"NNS", "NNPS"} or any(t.lower_ == "and" for t in nc)
+        phrases.append((nc, is_plural))
+    if not phrases:
+        return None
+    # The grammatical subject is the likeliest antecedent ("the talks" in "Where will the talks take place?").
+    phrases.sort(key=lambda item: 0 if item[0].root.dep_ in {"nsubj", "nsubjpass"} else 1)
+    if plural:
+        matching = [nc for nc, p in phrases if p == plural]
+        if matching:
+            return matching[0].text
+    return phrases[0][0].text
+
+
+def _possessive(phrase: str) -> str:
+    return phrase + ("'" if phrase.endswith("s") else "'s")
+
+
+def rewrite(question: str, history: Sequence[Turn]) -> str | None:
+    """A standalone version of ``question`` given earlier turns, or None when it already stands alone."""
+    if not history:
+        return None
+    prev = history[-1]
+    q = question.strip()
+    has_pronoun = bool(_PRONOUN.search(q))
+    elliptical = bool(_LEADING.match(q)) or len(q.split()) <= 3
+    if not has_pronoun and not elliptical:
+        return None
+    prev_info = classify(prev.standalone)
+    prev_answer = prev.answer.text if prev.answer is not None and prev.answer.answerable else None
+    body = _LEADING.sub("", q) if _LEADING.match(q) else q
+    body = body[:1].upper() + body[1:] if body else body
+
+    def replace(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if low == "there" and prev_info.qtype == "where" and prev_answer:
+            return f"in {prev_answer}"
+        if low in _PERSON_PRONOUNS and prev_info.qtype == "who" and prev_answer:
+            return _possessive(prev_answer) if low in {"his", "hers"} else prev_answer
+        phrase = _subject_phrase(prev.standalone, low in _PLURAL_PRONOUNS)
+        if phrase is None:
+            return word
+        if low in {"its", "their", "theirs", "his", "hers"}:
+            return _possessive(phrase)
+        if low in {"it", "this", "that"} and prev_answer and prev_info.qtype in {"where", "when"}:
+            return f"{phrase} {'in' if prev_info.qtype == 'where' else 'on'} {prev_answer}"
+        return phrase
+
+    if has_pronoun:
+        rewritten = _PRONOUN.sub(replace, body)
+    else:
+        # Pure ellipsis ("And in Istanbul?"): carry the earlier question's topic along.
+        rewritten = f"{body.rstrip('?')} — {prev.standalone}"
+    rewritten = re.sub(r"\s+", " ", rewritten).strip()
+    return rewritten if rewritten != q else None
+
+
+@dataclass
+class Conversation:
+    """Holds the turns of one chat; each ask() sees the earlier questions and answers."""
+
+    ask_fn: Callable[..., Answer]
+    turns: list[Turn] = field(default_factory=list)
+
+    def ask(self, question: str, **kwargs: object) -> Answer:
+        standalone = rewrite(question, self.turns)
+        answer = self.ask_fn(standalone or question, **kwargs)
+        answer.question = question
+        answer.rewritten_question = standalone
+        self.turns.append(Turn(question, standalone or question, answer))
+        return answer
+
+    @property
+    def history(self) -> list[str]:
+        return [t.question for t in self.turns]
+
+    def reset(self) -> None:
+        self.turns.clear()

@@ -1,0 +1,203 @@
+"""The `articleqa` command. Talks only to the Assistant; bad input → one line on stderr, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .config import Settings
+from .errors import ArticleQAError
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="articleqa", description="Ask questions about your articles; answers come with verbatim quotes.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def index_dir(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--index-dir", default=None, help="index folder (default: ./index or ARTICLEQA_INDEX_DIR)")
+
+    sp = sub.add_parser("index", help="add files or folders to the index")
+    sp.add_argument("paths", nargs="*", metavar="PATH")
+    index_dir(sp)
+    sp.add_argument("--model", default=None, help="sentence-transformers model name or path")
+    sp.add_argument("--rebuild", action="store_true", help="discard the existing index first (re-reads its sources)")
+    sp.add_argument("--json", action="store_true", help="print the report as JSON")
+    sp.add_argument("--no-progress", action="store_true")
+
+    sp = sub.add_parser("ask", help="ask one question")
+    sp.add_argument("question")
+    index_dir(sp)
+    sp.add_argument("--history", nargs="*", default=None, metavar="Q", help="earlier questions of the chat, oldest first")
+    sp.add_argument("--doc-id", action="append", default=None, dest="doc_ids", help="only search this document")
+    sp.add_argument("--top-k", type=int, default=None)
+    sp.add_argument("--json", action="store_true", help="print the Answer as JSON")
+
+    sp = sub.add_parser("docs", help="list indexed documents")
+    index_dir(sp)
+    sp.add_argument("--json", action="store_true")
+
+    sp = sub.add_parser("remove", help="remove a document by id")
+    sp.add_argument("doc_id")
+    index_dir(sp)
+
+    sp = sub.add_parser("serve", help="start the web UI")
+    index_dir(sp)
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=7860)
+    sp.add_argument("--auth", default=None, help="user:password for the login (or ARTICLEQA_AUTH)")
+
+    sp = sub.add_parser("eval", help="score answers over a question set or a SQuAD-format dataset")
+    sp.add_argument("--dataset", required=True)
+    index_dir(sp)
+    sp.add_argument("--out", default=None, help="report folder (default: eval/reports/<dataset name>)")
+    sp.add_argument("--limit", type=int, default=None)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--fusion", default=None, choices=["rrf", "weighted", "dense", "bm25"])
+    sp.add_argument("--json", action="store_true", help="print report.json")
+
+    sp = sub.add_parser("bench", help="run the benchmarks and write bench.json / bench.md")
+    index_dir(sp)
+    sp.add_argument("--out", default="bench")
+    sp.add_argument("--quick", action="store_true", help="small scales only (a smoke run)")
+    sp.add_argument("--load", action="store_true", help="also run the concurrent-users load test")
+    return p
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from .assistant import Assistant
+    from .index import IndexStore
+
+    settings = Settings.from_env(index_dir=args.index_dir)
+    paths = list(args.paths)
+    if args.rebuild and not paths:
+        try:
+            paths = list(IndexStore(settings.index_dir).manifest().get("sources", []))
+        except ArticleQAError:
+            paths = []
+        if not paths:
+            raise ArticleQAError("--rebuild needs the PATHs to index (the old index does not say where they were)")
+    if not paths:
+        raise ArticleQAError("give at least one file or folder to index, e.g. `articleqa index articles/`")
+    qa = Assistant.build(paths, settings.index_dir, settings=settings, model=args.model,
+                         progress=not args.no_progress and sys.stderr.isatty(), rebuild=args.rebuild)
+    report = qa.last_report
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        info = qa.info()
+        print(f"indexed {len(report.added)} new document(s), {report.n_chunks} chunk(s) in {report.seconds:.1f}s "
+              f"→ {settings.index_dir} now holds {info.get('n_documents', 0)} document(s), "
+              f"{info.get('n_chunks', 0)} chunk(s)")
+        for d in report.duplicates:
+            print(f"already indexed (no change): {d.source or d.title} [{d.doc_id}]")
+        for s in report.skipped:
+            print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
+    return EXIT_OK if report.added or report.duplicates else EXIT_USAGE
+
+
+def _format_answer(answer: Any) -> str:
+    lines = [answer.text if answer.answerable else f"{answer.text} (closest passages below)"]
+    if answer.rewritten_question:
+        lines.append(f"(understood as: {answer.rewritten_question})")
+    for c in answer.citations:
+        lines.append(f"  [{c.n}] “{c.quote}” — {c.title} ({c.source}, chars {c.start}–{c.end})")
+    if not answer.answerable:
+        for p in answer.passages[:3]:
+            snippet = " ".join(p.chunk.text.split())[:160]
+            lines.append(f"  · {snippet}… — {p.title}")
+    return "\n".join(lines)
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from .assistant import Assistant
+
+    qa = Assistant.open(args.index_dir)
+    answer = qa.ask(args.question, history=args.history, doc_ids=args.doc_ids, top_k=args.top_k)
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else _format_answer(answer))
+    return EXIT_OK
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from .assistant import Assistant
+
+    docs = Assistant.open(args.index_dir).documents()
+    if args.json:
+        _print_json([d.to_dict() for d in docs])
+    else:
+        for d in docs:
+            print(f"{d.doc_id}  {d.n_chunks:>4} chunks  {d.title[:60]}  ({d.source})")
+        print(f"{len(docs)} document(s)")
+    return EXIT_OK
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    from .assistant import Assistant
+
+    if not Assistant.open(args.index_dir).remove(args.doc_id):
+        raise ArticleQAError(f"no document {args.doc_id!r} in the index; `articleqa docs` lists the ids")
+    print(f"removed {args.doc_id}")
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .server import serve
+
+    serve(index_dir=args.index_dir, host=args.host, port=args.port, auth=args.auth)
+    return EXIT_OK
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, summary_table
+
+    if not Path(args.dataset).is_file():
+        raise ArticleQAError(f"dataset {args.dataset!r} not found; give a .jsonl question set or a SQuAD .json file")
+    settings = Settings.from_env(index_dir=args.index_dir, fusion=args.fusion)
+    out = args.out or str(Path("eval") / "reports" / Path(args.dataset).stem)
+    report = evaluate(args.dataset, index_dir=args.index_dir, out=out, limit=args.limit, seed=args.seed,
+                      settings=settings, progress=not args.json and sys.stderr.isatty())
+    if args.json:
+        _print_json(report)
+    else:
+        print(summary_table(report))
+        print(f"report written to {out}/report.md")
+    return EXIT_OK
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    run_bench(out=args.out, index_dir=args.index_dir, quick=args.quick, load=args.load)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "index": _cmd_index, "ask": _cmd_ask, "docs": _cmd_docs, "remove": _cmd_remove,
+    "serve": _cmd_serve, "eval": _cmd_eval, "bench": _cmd_bench,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ArticleQAError as exc:
+        print(f"articleqa: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("articleqa: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,68 @@
+"""One Settings object for the whole package; every field can be overridden by ARTICLEQA_<NAME>."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# Names that mean "the bundled copy of all-MiniLM-L6-v2" and so never need the network.
+BUNDLED_MODEL_ALIASES = frozenset(
+    {"default", DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tunable behaviour. Defaults are the measured best; see README for what each does."""
+
+    model: str = field(default=DEFAULT_MODEL, metadata={"help": "sentence-transformers model name or path"})
+    index_dir: str = field(default="index", metadata={"help": "where the index lives"})
+    chunk_tokens: int = field(default=200, metadata={"help": "token budget of a chunk (cl100k_base)"})
+    chunk_overlap_tokens: int = field(default=30, metadata={"help": "tokens of trailing sentences repeated"})
+    top_k: int = field(default=5, metadata={"help": "passages returned with an answer"})
+    candidates: int = field(default=50, metadata={"help": "candidates per retriever before fusion"})
+    fusion: str = field(default="rrf", metadata={"help": "rrf | weighted | dense | bm25"})
+    fusion_weight: float = field(default=0.5, metadata={"help": "dense weight for weighted fusion"})
+    abstain_threshold: float = field(default=0.35, metadata={"help": "confidence below which we decline"})
+    max_citations: int = field(default=3, metadata={"help": "quotes shown under an answer"})
+    max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are skipped"})
+    batch_size: int = field(default=64, metadata={"help": "embedding batch size"})
+    allow_network: bool = field(default=False, metadata={"help": "let Hugging Face hub downloads happen"})
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then ARTICLEQA_* environment variables, then explicit overrides (not None)."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"ARTICLEQA_{f.name.upper()}")
+            if raw is None:
+                continue
+            values[f.name] = _parse(raw, f.type, f.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def index_path(self) -> Path:
+        return Path(self.index_dir)
+
+
+def _parse(raw: str, type_name: Any, name: str) -> Any:
+    t = str(type_name)
+    try:
+        if t == "int":
+            return int(raw)
+        if t == "float":
+            return float(raw)
+        if t == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+    except ValueError as exc:
+        from .errors import InputError
+
+        raise InputError(f"ARTICLEQA_{name.upper()}={raw!r} is not a valid {t}; fix or unset it") from exc
+    return raw

@@ -1,0 +1,346 @@
+"""The persisted index: generations of immutable files, swapped in atomically under a writer lock.
+
+Layout of ``index_dir``::
+
+    manifest.json        points at the current generation; replaced atomically (write, fsync, rename)
+    gen-000003/          records.sqlite, vectors.npy, bm25/, vectors.faiss (ANN only), manifest.json
+    .lock                held (flock) by the one process that writes
+
+A writer builds the next generation in a temporary folder beside the current one, fsyncs it, renames
+it into place and only then replaces manifest.json. A crash at any moment leaves manifest.json naming a
+complete generation, so readers always see either the old or the new documents, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import signal
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexError_, IndexLockedError
+from .lexical import LexicalIndex
+from .records import Chunk, Document
+from .store import RecordStore, RecordWriter
+from .vectorindex import VectorIndex, VectorIndexSpec, choose_spec
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+REBUILD_HINT = "run `articleqa index --rebuild PATH...` to build it again from your files"
+
+
+def _crash_point(name: str) -> None:
+    """Fault injection for the crash-safety tests: ARTICLEQA_CRASH_AT=<name> kills the process here."""
+    if os.environ.get("ARTICLEQA_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(str(path), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            _fsync_path(Path(dirpath) / name)
+        _fsync_path(Path(dirpath))
+
+
+def _file_sizes(gen_dir: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(gen_dir)): p.stat().st_size
+        for p in sorted(gen_dir.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def content_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class NewDocument:
+    """A document ready to store: its chunks and their vectors (same order)."""
+
+    document: Document
+    chunks: list[Chunk]
+    vectors: np.ndarray
+
+
+class Snapshot:
+    """One generation, opened read-only. Immutable, so any number of threads may search it."""
+
+    def __init__(self, root: Path, manifest: dict[str, Any]) -> None:
+        self.root = root
+        self.manifest = manifest
+        self.generation = str(manifest["generation"])
+        gen_dir = root / self.generation
+        try:
+            self._check_files(gen_dir, manifest)
+            self.records = RecordStore(gen_dir / "records.sqlite")
+            self.vectors: np.ndarray = np.load(gen_dir / "vectors.npy", mmap_mode="r")
+            if self.vectors.shape != (manifest["n_chunks"], manifest["dim"]):
+                raise ValueError(f"vectors.npy has shape {self.vectors.shape}")
+            spec = VectorIndexSpec(**manifest["vector_index"])
+            self.dense = VectorIndex.load(gen_dir, self.vectors, spec)
+            self.lexical = LexicalIndex.load(gen_dir / "bm25")
+            if self.records.count_chunks() != manifest["n_chunks"]:
+                raise ValueError("chunk count differs from the manifest")
+        except IndexError_:
+            raise
+        except Exception as exc:
+            raise IndexError_(f"the index in {root} is damaged ({exc}); {REBUILD_HINT}") from exc
+
+    @staticmethod
+    def _check_files(gen_dir: Path, manifest: dict[str, Any]) -> None:
+        if not gen_dir.is_dir():
+            raise IndexError_(f"the index in {gen_dir.parent} is missing {gen_dir.name}/; {REBUILD_HINT}")
+        expected = manifest.get("files", {})
+        actual = _file_sizes(gen_dir)
+        for name, size in expected.items():
+            if actual.get(name) != size:
+                got = "missing" if name not in actual else f"{actual[name]} bytes, expected {size}"
+                raise IndexError_(
+                    f"the index in {gen_dir.parent} is damaged ({gen_dir.name}/{name}: {got}); {REBUILD_HINT}"
+                )
+
+    @property
+    def n_chunks(self) -> int:
+        return int(self.manifest["n_chunks"])
+
+    def close(self) -> None:
+        self.records.close()
+
+
+class WriterLock:
+    """One writer per index directory; a second one is told who holds the lock."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / ".lock"
+        self._fd: int | None = None
+
+    def __enter__(self) -> WriterLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(str(self.path), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise IndexLockedError(
+                f"another articleqa process (pid {holder}) is writing to {self.path.parent}; "
+                "wait for it to finish, then try again"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+class IndexStore:
+    """Reads the current generation and writes the next one."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def exists(self) -> bool:
+        return (self.root / MANIFEST).is_file()
+
+    def manifest(self) -> dict[str, Any]:
+        path = self.root / MANIFEST
+        if not path.is_file():
+            raise IndexError_(
+                f"no index in {self.root}; build one with `articleqa index PATH... --index-dir {self.root}`"
+            )
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict) or "generation" not in manifest:
+                raise ValueError("not an articleqa manifest")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise IndexError_(f"{path} is damaged ({exc}); {REBUILD_HINT}") from exc
+        version = manifest.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexError_(
+                f"{path} has index format {version}, this articleqa reads format {FORMAT_VERSION}; {REBUILD_HINT}"
+            )
+        return manifest
+
+    def manifest_stamp(self) -> tuple[int, int]:
+        """Cheap change detector so long-running readers pick up another process's writes."""
+        try:
+            st = (self.root / MANIFEST).stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (st.st_mtime_ns, st.st_size)
+
+    def open_snapshot(self) -> Snapshot:
+        return Snapshot(self.root, self.manifest())
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[WriterLock]:
+        with WriterLock(self.root) as held:
+            yield held
+
+    def write(
+        self,
+        add: Sequence[NewDocument],
+        remove: set[str],
+        *,
+        model: str,
+        dim: int,
+        base: Snapshot | None,
+        sources: Sequence[str] = (),
+        progress: Callable[[str], None] | None = None,
+    ) -> dict[str, Any]:
+        """Write the next generation = base − remove + add, and make it current. Caller holds the lock."""
+        say = progress or (lambda _msg: None)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._remove_leftovers()
+        number = int(base.manifest["generation_number"]) + 1 if base else 1
+        gen_name = f"gen-{number:06d}"
+        tmp = self.root / f".tmp-{gen_name}-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+
+        kept_chunks: list[tuple[int, Chunk, str]] = []
+        kept_docs: list[tuple[Document, int]] = []
+        if base is not None:
+            infos = {i.doc_id: i.n_chunks for i in base.records.document_infos()}
+            kept_docs = [(d, infos[d.doc_id]) for d in base.records.documents() if d.doc_id not in remove]
+            kept_chunks = list(base.records.iter_chunks(exclude_doc_ids=remove))
+        n_new = sum(len(nd.chunks) for nd in add)
+        n_total = len(kept_chunks) + n_new
+
+        say("writing records")
+        writer = RecordWriter(tmp / "records.sqlite")
+        for doc, n in kept_docs:
+            writer.add_document(doc, n)
+        for nd in add:
+            writer.add_document(nd.document, len(nd.chunks))
+        writer.add_chunks((i, chunk, h) for i, (_old, chunk, h) in enumerate(kept_chunks))
+        offset = len(kept_chunks)
+        new_rows = []
+        for nd in add:
+            for chunk in nd.chunks:
+                new_rows.append((offset, chunk, content_hash(chunk.text)))
+                offset += 1
+        writer.add_chunks(new_rows)
+        writer.close()
+        _crash_point("after-records")
+
+        say("writing vectors")
+        vectors = np.lib.format.open_memmap(tmp / "vectors.npy", mode="w+", dtype=np.float32, shape=(n_total, dim))
+        if kept_chunks and base is not None:
+            old_rows = np.fromiter((r for r, _c, _h in kept_chunks), dtype=np.int64, count=len(kept_chunks))
+            for i in range(0, len(old_rows), 65536):
+                block = old_rows[i : i + 65536]
+                vectors[i : i + len(block)] = base.vectors[block]
+        pos = len(kept_chunks)
+        for nd in add:
+            vectors[pos : pos + len(nd.chunks)] = nd.vectors
+            pos += len(nd.chunks)
+        vectors.flush()
+        _crash_point("after-vectors")
+
+        say("building search indexes")
+        texts = [c.text for _r, c, _h in kept_chunks] + [c.text for _r, c, _h in new_rows]
+        LexicalIndex.build(texts).save(tmp / "bm25")
+        del texts
+        spec = choose_spec(n_total)
+        reused = base is not None and not remove and base.dense.spec.kind == spec.kind == "hnsw"
+        dense = VectorIndex.build(np.asarray(vectors), spec) if not reused else _extend_ann(base, vectors, len(kept_chunks))
+        dense.save(tmp)
+        del vectors
+        _crash_point("after-indexes")
+
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "generation": gen_name,
+            "generation_number": number,
+            "model": model,
+            "dim": dim,
+            "n_documents": len(kept_docs) + len(add),
+            "n_chunks": n_total,
+            "vector_index": spec.to_dict(),
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "created": base.manifest.get("created") if base else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "sources": sorted(set(base.manifest.get("sources", []) if base else []) | set(sources)),
+            "files": _file_sizes(tmp),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        _fsync_tree(tmp)
+        _crash_point("before-rename")
+        final = self.root / gen_name
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+        _fsync_path(self.root)
+        _crash_point("before-manifest")
+        self._replace_manifest(manifest)
+        _crash_point("after-manifest")
+        self._prune(keep={gen_name, base.generation if base else gen_name})
+        return manifest
+
+    def _replace_manifest(self, manifest: dict[str, Any]) -> None:
+        target = self.root / MANIFEST
+        tmp = self.root / f".{MANIFEST}.tmp{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        _fsync_path(self.root)
+
+    def _remove_leftovers(self) -> None:
+        """Temporary folders of writers that died; safe because we hold the lock."""
+        for path in self.root.glob(".tmp-*"):
+            shutil.rmtree(path, ignore_errors=True)
+        for path in self.root.glob(f".{MANIFEST}.tmp*"):
+            path.unlink(missing_ok=True)
+
+    def _prune(self, keep: set[str]) -> None:
+        """Drop generations older than the previous one (a reader may still hold the previous)."""
+        for path in self.root.glob("gen-*"):
+            if path.is_dir() and path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def destroy(self) -> None:
+        """Remove every index file (for --rebuild); other files in the folder are left alone."""
+        for path in list(self.root.glob("gen-*")) + list(self.root.glob(".tmp-*")):
+            shutil.rmtree(path, ignore_errors=True)
+        (self.root / MANIFEST).unlink(missing_ok=True)
+
+
+def _extend_ann(base: Snapshot, vectors: np.ndarray, n_old: int) -> VectorIndex:
+    """Adding to an HNSW graph is incremental: copy the old graph and insert only the new rows."""
+    import faiss
+
+    index = faiss.clone_index(base.dense._index)
+    if len(vectors) > n_old:
+        index.add(np.ascontiguousarray(vectors[n_old:], dtype=np.float32))
+    return VectorIndex(index, vectors, base.dense.spec)

@@ -1,0 +1,89 @@
+"""Question typing: what kind of phrase answers it (a person, a place, a date, a number, a reason…)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .nlp import content_terms
+
+PLACE = frozenset({"GPE", "LOC", "FAC"})
+PERSONISH = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+TIME = frozenset({"DATE", "TIME"})
+NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+
+# Head nouns of "what/which X" questions and the entity types that answer them.
+FOCUS_TYPES: dict[str, frozenset[str]] = {}
+for _words, _labels in [
+    ("country countries nation nations city cities state states town towns capital place places region "
+     "province village island continent location venue", PLACE | {"ORG"}),
+    ("company companies organization organisation group groups agency agencies team teams party parties "
+     "newspaper network firm university school bank airline club band network channel", frozenset({"ORG"})),
+    ("person people man men woman women official officials leader leaders president minister player "
+     "actor actress singer author writer spokesman spokeswoman director chief judge senator governor",
+     frozenset({"PERSON", "NORP", "ORG"})),
+    ("year years day days month months date time decade century season era", TIME),
+    ("nationality religion language ethnicity", frozenset({"NORP", "LANGUAGE"})),
+    ("percentage percent proportion rate share", frozenset({"PERCENT"})),
+    ("number amount price cost age", NUMBER | {"DATE"}),
+]:
+    for _w in _words.split():
+        FOCUS_TYPES[_w] = _labels
+
+AUX_START = re.compile(
+    r"^(is|are|was|were|do|does|did|can|could|will|would|should|shall|has|have|had|may|might|must)\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    text: str
+    qtype: str
+    expected: frozenset[str] = field(default_factory=frozenset)
+    focus: str | None = None
+    terms: tuple[str, ...] = ()
+
+
+def classify(question: str) -> QuestionInfo:
+    q = question.strip()
+    low = q.lower()
+    terms = tuple(content_terms(q))
+
+    def info(qtype: str, expected: frozenset[str] = frozenset(), focus: str | None = None) -> QuestionInfo:
+        return QuestionInfo(q, qtype, expected, focus, terms)
+
+    if re.search(r"\bhow (many|much)\b", low):
+        kind = re.search(r"\bhow (many|much)\b", low).group(1)  # type: ignore[union-attr]
+        if kind == "many":
+            return info("how_many", frozenset({"CARDINAL", "QUANTITY"}))
+        return info("how_much", frozenset({"MONEY", "QUANTITY", "PERCENT", "CARDINAL"}))
+    if re.search(r"\bhow (long|old)\b", low):
+        return info("how_long", frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"}))
+    if re.search(r"\bhow (far|big|large|tall|high|deep|heavy|fast)\b", low):
+        return info("how_much", frozenset({"QUANTITY", "CARDINAL", "PERCENT", "MONEY"}))
+    if re.search(r"\bwhen\b", low):
+        return info("when", TIME)
+    if re.search(r"\bwhere\b", low):
+        return info("where", PLACE | {"ORG"})
+    if re.search(r"\bwhose\b", low):
+        return info("who", frozenset({"PERSON", "ORG", "NORP"}))
+    if re.search(r"\bwho(m)?\b", low):
+        return info("who", PERSONISH)
+    if re.search(r"\bwhy\b", low):
+        return info("why")
+    m = re.search(r"\b(what|which)\s+(?:(?:kind|type|sort|name) of\s+)?([a-z]+)", low)
+    if m:
+        focus = m.group(2)
+        if focus in FOCUS_TYPES:
+            qtype = "when" if FOCUS_TYPES[focus] == TIME else "which"
+            return info(qtype, FOCUS_TYPES[focus], focus)
+        if focus not in {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "will", "would",
+                         "can", "could", "should", "happened", "happens"}:
+            return info("which", frozenset(), focus)
+    if re.search(r"\bhow\b", low):
+        return info("how")
+    if re.search(r"\b(what|which)\b", low):
+        return info("what")
+    if AUX_START.match(low):
+        return info("yes_no")
+    return info("other")

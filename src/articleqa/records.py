@@ -1,0 +1,194 @@
+"""Typed records that flow one way through the pipeline (see DESIGN.md, "Records").
+
+Every record is a plain dataclass that round-trips through ``to_dict``/``from_dict`` so the
+CLI's ``--json``, the UI's API endpoint and the evaluation report all share one shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+def _from_dict(cls: type, data: dict[str, Any]) -> Any:
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class Document:
+    doc_id: str
+    title: str
+    text: str
+    source: str = ""
+    author: str | None = None
+    published: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    n_tokens: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class Passage:
+    chunk: Chunk
+    score: float
+    rank: int
+    scores: dict[str, float] = field(default_factory=dict)
+    title: str = ""
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chunk": self.chunk.to_dict(),
+            "score": self.score,
+            "rank": self.rank,
+            "scores": dict(self.scores),
+            "title": self.title,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
+        return cls(
+            chunk=Chunk.from_dict(data["chunk"]),
+            score=float(data["score"]),
+            rank=int(data["rank"]),
+            scores=dict(data.get("scores") or {}),
+            title=data.get("title", ""),
+            source=data.get("source", ""),
+        )
+
+
+@dataclass
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    source: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    # The short answer's characters inside ``quote``, as offsets into Document.text
+    # (answer_start <= start < end <= answer_end never; rather start <= answer_start < answer_end <= end).
+    answer_start: int | None = None
+    answer_end: int | None = None
+    author: str | None = None
+    published: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Citation:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    answerable: bool
+    confidence: float
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    # The standalone question actually searched when a follow-up was rewritten (else None).
+    rewritten_question: str | None = None
+    question_type: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "answerable": self.answerable,
+            "confidence": self.confidence,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+            "timings_ms": dict(self.timings_ms),
+            "rewritten_question": self.rewritten_question,
+            "question_type": self.question_type,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        return cls(
+            question=data["question"],
+            text=data["text"],
+            answerable=bool(data["answerable"]),
+            confidence=float(data["confidence"]),
+            citations=[Citation.from_dict(c) for c in data.get("citations", [])],
+            passages=[Passage.from_dict(p) for p in data.get("passages", [])],
+            timings_ms=dict(data.get("timings_ms") or {}),
+            rewritten_question=data.get("rewritten_question"),
+            question_type=data.get("question_type"),
+        )
+
+
+@dataclass
+class DocumentInfo:
+    """A document's metadata and size, without its text (for listings)."""
+
+    doc_id: str
+    title: str
+    source: str
+    author: str | None
+    published: str | None
+    n_chunks: int
+    n_chars: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Skipped:
+    """A file that was not indexed, and why (shown to the user; never fatal for a batch)."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class AddReport:
+    """What an ``add``/``build`` did: new documents, duplicates already present, skipped files."""
+
+    added: list[Document] = field(default_factory=list)
+    duplicates: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    n_chunks: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": [{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in self.added],
+            "duplicates": [{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in self.duplicates],
+            "skipped": [s.to_dict() for s in self.skipped],
+            "n_chunks": self.n_chunks,
+            "seconds": self.seconds,
+        }

@@ -1,0 +1,98 @@
+"""Question → ranked Passages: dense (FAISS) and BM25 candidates, fused, optionally within some documents."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .index import Snapshot
+from .records import Passage
+
+RRF_K = 60
+
+
+@dataclass
+class Retrieval:
+    passages: list[Passage]
+    timings_ms: dict[str, float]
+
+
+def _minmax(values: dict[int, float]) -> dict[int, float]:
+    if not values:
+        return {}
+    lo, hi = min(values.values()), max(values.values())
+    span = hi - lo
+    return {k: (v - lo) / span if span > 1e-9 else 1.0 for k, v in values.items()}
+
+
+def fuse(
+    dense: dict[int, float], lexical: dict[int, float], method: str, dense_weight: float = 0.5
+) -> dict[int, float]:
+    """Combine per-row scores: reciprocal rank fusion, a weighted sum of min-max scores, or one side."""
+    if method == "dense":
+        return dict(dense)
+    if method == "bm25":
+        return dict(lexical)
+    if method == "weighted":
+        d, b = _minmax(dense), _minmax(lexical)
+        return {r: dense_weight * d.get(r, 0.0) + (1 - dense_weight) * b.get(r, 0.0) for r in set(d) | set(b)}
+    fused: dict[int, float] = {}
+    for ranking in (dense, lexical):
+        for rank, row in enumerate(sorted(ranking, key=lambda r: -ranking[r])):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return fused
+
+
+def retrieve(
+    snapshot: Snapshot,
+    question: str,
+    query_vector: np.ndarray,
+    *,
+    k: int,
+    candidates: int = 50,
+    method: str = "rrf",
+    dense_weight: float = 0.5,
+    doc_ids: Sequence[str] | None = None,
+) -> Retrieval:
+    timings: dict[str, float] = {}
+    rows = snapshot.records.rows_for_documents(list(doc_ids)) if doc_ids is not None else None
+
+    t0 = time.perf_counter()
+    dense_rows, dense_scores = (
+        snapshot.dense.search(query_vector, candidates, rows) if method != "bm25" else (np.zeros(0, np.int64), [])
+    )
+    t1 = time.perf_counter()
+    lex_rows, lex_scores = (
+        snapshot.lexical.search(question, candidates, rows) if method != "dense" else (np.zeros(0, np.int64), [])
+    )
+    t2 = time.perf_counter()
+    timings["dense_search"] = (t1 - t0) * 1000
+    timings["bm25"] = (t2 - t1) * 1000
+
+    dense = {int(r): float(s) for r, s in zip(dense_rows, dense_scores, strict=True)}
+    lexical = {int(r): float(s) for r, s in zip(lex_rows, lex_scores, strict=True)}
+    fused = fuse(dense, lexical, method, dense_weight)
+    top = sorted(fused, key=lambda r: (-fused[r], r))[:k]
+    # Rows found by only one retriever still get the other's score for later stages.
+    missing = [r for r in top if r not in dense]
+    if missing:
+        sims = np.asarray(snapshot.vectors[np.array(missing)], dtype=np.float32) @ query_vector
+        dense.update({r: float(s) for r, s in zip(missing, sims, strict=True)})
+    chunks = snapshot.records.chunks(top)
+    meta = snapshot.records.document_meta([c.doc_id for c in chunks])
+    passages = [
+        Passage(
+            chunk=chunk,
+            score=float(fused[row]),
+            rank=i + 1,
+            scores={"dense": dense.get(row, 0.0), "bm25": lexical.get(row, 0.0), "fused": float(fused[row])},
+            title=meta.get(chunk.doc_id, ("", "", None, None))[0],
+            source=meta.get(chunk.doc_id, ("", "", None, None))[1],
+        )
+        for i, (row, chunk) in enumerate(zip(top, chunks, strict=True))
+    ]
+    timings["fusion"] = (time.perf_counter() - t2) * 1000
+    return Retrieval(passages, timings)

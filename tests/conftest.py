@@ -1,0 +1,44 @@
+"""Shared fixtures: the model is loaded once per session and tiny indexes are built in temp folders."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import articleqa
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "articles" / "us-iran-talks-oman.txt"
+DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture(scope="session")
+def article_path() -> Path:
+    return ARTICLE
+
+
+@pytest.fixture(scope="session")
+def article_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index over the bundled article, built once; tests that write must copy it first."""
+    from articleqa import Assistant
+
+    index_dir = tmp_path_factory.mktemp("index") / "idx"
+    Assistant.build([str(ROOT / "articles")], index_dir=index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def qa(article_index: Path) -> articleqa.Assistant:
+    from articleqa import Assistant
+
+    return Assistant.open(article_index)
+
+
+@pytest.fixture
+def writable_index(article_index: Path, tmp_path: Path) -> Iterator[Path]:
+    target = tmp_path / "idx"
+    shutil.copytree(article_index, target)
+    yield target

@@ -1,0 +1,99 @@
+"""End-to-end behaviour over the bundled article: answers, verbatim quotes, filters, footer never cited."""
+
+from __future__ import annotations
+
+import pytest
+
+from articleqa.ingest import load_file
+
+FOOTER_WORDS = ["Subscribe", "Notify of", "Comments", "Oldest", "Newest Most Voted", "Inline Feedbacks",
+                "View all comments", "Would love your thoughts", "SHARE THIS"]
+
+
+def _assert_verbatim(qa, answer):
+    for c in answer.citations:
+        assert qa.document(c.doc_id).text[c.start : c.end] == c.quote
+        if c.answer_start is not None:
+            assert c.start <= c.answer_start < c.answer_end <= c.end
+
+
+def test_where_will_they_meet_is_answered_with_muscat_or_oman(qa):
+    answer = qa.ask("Where will the US and Iranian officials meet?")
+    assert answer.answerable
+    assert any(place in answer.text for place in ("Muscat", "Oman"))
+    assert answer.citations
+    _assert_verbatim(qa, answer)
+    first = answer.citations[0]
+    assert any(place in first.quote for place in ("Muscat", "Oman"))
+
+
+def test_who_urged_the_administration_is_the_arab_and_muslim_leaders(qa):
+    answer = qa.ask("Who urged the Trump administration not to walk away from the talks?")
+    assert "Arab and Muslim leaders" in answer.text
+    assert "Arab and Muslim leaders" in answer.citations[0].quote
+    _assert_verbatim(qa, answer)
+
+
+def test_the_short_answer_is_marked_inside_the_first_quote(qa):
+    answer = qa.ask("Who confirmed the meeting?")
+    c = answer.citations[0]
+    assert c.answer_start is not None
+    assert qa.document(c.doc_id).text[c.answer_start : c.answer_end] == answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Where are the talks held?", "Who urged them?", "What did one official say?", "comments", "Subscribe",
+     "What do readers think? Would love your thoughts", "Who wrote the article?"],
+)
+def test_no_quote_ever_comes_from_the_comment_widget(qa, question):
+    answer = qa.ask(question)
+    _assert_verbatim(qa, answer)
+    for c in answer.citations:
+        assert not any(word in c.quote for word in FOOTER_WORDS)
+    for p in answer.passages:
+        assert not any(word in p.chunk.text for word in ("Subscribe", "Inline Feedbacks", "0 Comments"))
+
+
+def test_the_byline_author_is_kept_as_metadata(qa):
+    doc = qa.documents()[0]
+    assert doc.author == "Hunter Fielding"
+
+
+def test_an_off_topic_question_is_declined_but_passages_are_listed(qa):
+    answer = qa.ask("Who won the 2022 World Cup?")
+    assert answer.answerable is False
+    assert "don't say" in answer.text
+    assert answer.passages
+
+
+def test_doc_ids_restrict_the_search(qa):
+    answer = qa.ask("Where are the talks held?", doc_ids=["not-a-document"])
+    assert answer.passages == [] and answer.answerable is False
+
+
+def test_follow_up_questions_are_rewritten_with_the_conversation(qa):
+    conv = qa.chat()
+    conv.ask("Where will the talks take place?")
+    answer = conv.ask("Who confirmed it?")
+    assert answer.rewritten_question and "it" not in answer.rewritten_question.split()
+    assert "Araghchi" in answer.text
+
+
+def test_answer_json_uses_the_contract_field_names(qa):
+    data = qa.ask("Where are the talks held?").to_dict()
+    assert {"question", "text", "answerable", "confidence", "citations", "passages", "timings_ms"} <= set(data)
+    assert {"n", "doc_id", "title", "source", "quote", "start", "end", "score"} <= set(data["citations"][0])
+    assert 0.0 <= data["confidence"] <= 1.0
+
+
+def test_an_empty_question_is_a_clear_error(qa):
+    from articleqa.errors import InputError
+
+    with pytest.raises(InputError, match="empty"):
+        qa.ask("   ")
+
+
+def test_ingested_article_text_matches_what_the_index_stores(qa, article_path):
+    stored = qa.documents()[0]
+    assert qa.document(stored.doc_id).text == load_file(article_path)[0].text

@@ -1,0 +1,87 @@
+"""No network at run time: building an index and answering opens no non-loopback socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from articleqa.offline import OFFLINE_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCRIPT = textwrap.dedent(
+    """
+    import ipaddress, json, os, sys
+
+    attempts = []
+
+    def is_loopback(host):
+        if host in (None, "", "localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+        except ValueError:
+            return False
+
+    def hook(event, args):
+        if event == "socket.getaddrinfo" and not is_loopback(args[0]):
+            attempts.append([event, str(args[0])])
+        elif event == "socket.connect":
+            address = args[1]
+            host = address[0] if isinstance(address, tuple) else None
+            if isinstance(address, tuple) and not is_loopback(host):
+                attempts.append([event, str(address)])
+
+    sys.addaudithook(hook)
+    offline_before = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    from articleqa import Assistant
+    qa = Assistant.build([sys.argv[1]], index_dir=sys.argv[2])
+    answer = qa.ask("Where will the US and Iranian officials meet?")
+    print(json.dumps({"attempts": attempts, "answer": answer.text, "before": offline_before,
+                      "after": {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}}))
+    """
+)
+
+
+@pytest.mark.slow
+def test_building_and_asking_opens_no_network_connection(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in OFFLINE_ENV and not k.startswith("ARTICLEQA_")}
+    env.pop("TIKTOKEN_CACHE_DIR", None)
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # a fresh cache: tiktoken's data must come from the package
+    env["HOME"] = str(tmp_path / "home")
+    script = tmp_path / "probe.py"
+    script.write_text(SCRIPT)
+    result = subprocess.run(
+        [sys.executable, str(script), str(ROOT / "articles"), str(tmp_path / "idx")],
+        capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["before"] == {"HF_HUB_OFFLINE": None, "TRANSFORMERS_OFFLINE": None}
+    assert report["after"] == {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    assert report["attempts"] == [], f"network use at run time: {report['attempts']}"
+    assert "Oman" in report["answer"] or "Muscat" in report["answer"]
+
+
+def test_the_audit_hook_would_see_a_connection_attempt(tmp_path):
+    """The guard above is only worth something if it can fail: a real lookup must be recorded."""
+    probe = SCRIPT.split("offline_before")[0] + textwrap.dedent(
+        """
+        import socket
+        try:
+            socket.getaddrinfo("example.invalid", 80)
+        except OSError:
+            pass
+        print(json.dumps(attempts))
+        """
+    )
+    script = tmp_path / "probe.py"
+    script.write_text(probe)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [["socket.getaddrinfo", "example.invalid"]]
