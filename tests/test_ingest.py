@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -598,3 +599,11 @@ def test_html_comment_widget_inside_article_is_cut(tmp_path: Path) -> None:
     doc = load_file(write(tmp_path, "w.html", page + "</body></html>"))[0]
     assert doc.text.endswith("They met again.")
     assert doc.author == "Jane Doe"
+
+
+def test_a_fifo_is_refused_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    result = load_paths([tmp_path])
+    assert [s.path for s in result.skipped] == [str(fifo)]
+    assert "not a regular file" in result.skipped[0].reason

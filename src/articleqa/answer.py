@@ -110,6 +110,37 @@ PERSON_NOUNS = frozenset(
 )
 
 
+_VALUE_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME", "ORDINAL"})
+_OBJECT = "OBJECT"
+_OBJECT_DEPS = frozenset({"dobj", "attr", "ccomp", "xcomp", "oprd", "acomp", "dative", "obj"})
+GROUP_NOUNS = frozenset(
+    "nation country state government administration group agency company organization party army force".split()
+)
+
+
+def _verb_objects(doc: object, info: QuestionInfo) -> list[tuple[int, int, str | None]]:
+    """What the question's verb does in the sentence: its object or clause ("would ignite [a broader conflict]")."""
+    out: list[tuple[int, int, str | None]] = []
+    for tok in doc:  # type: ignore[attr-defined]
+        if tok.pos_ not in {"VERB", "AUX"} or stem(tok.text) not in info.verbs:
+            continue
+        for child in tok.children:
+            if child.dep_ not in _OBJECT_DEPS:
+                continue
+            start, end = child.left_edge.i, child.right_edge.i + 1
+            if child.dep_ == "ccomp" and doc[start].lower_ == "that":  # type: ignore[index]
+                start += 1
+            out.append((start, end, _OBJECT))
+            if info.focus and child.lower_ in {info.focus, info.focus + "s"}:
+                # "maintaining its right [to uranium enrichment]": the focus noun's complement is the answer.
+                for prep in child.children:
+                    if prep.dep_ == "prep":
+                        for pobj in prep.children:
+                            if pobj.dep_ == "pobj":
+                                out.append((pobj.left_edge.i, pobj.right_edge.i + 1, _OBJECT))
+    return out
+
+
 def _chunk_label(chunk: object, ents: Sequence[object]) -> str | None:
     """A noun phrase takes an entity's type only when the entity is its head ("Muscat"), or
     PERSON when its head is a person noun ("Arab and Muslim leaders"), not for any entity inside it."""
@@ -118,14 +149,24 @@ def _chunk_label(chunk: object, ents: Sequence[object]) -> str | None:
         if e.start <= root.i < e.end:  # type: ignore[attr-defined]
             return str(e.label_)  # type: ignore[attr-defined]
     word = root.lower_
+    if word in GROUP_NOUNS or (word.endswith("s") and word[:-1] in GROUP_NOUNS) or word == "countries":
+        return "GROUP"
     if word in PERSON_NOUNS or (word.endswith("s") and word[:-1] in PERSON_NOUNS) or word == "children":
         return "PERSON"
     return None
 
 
-def _trim(doc_span: object) -> tuple[int, int] | None:
-    """Token range of a candidate without leading determiners/possessives and trailing punctuation."""
+def _trim(doc_span: object, q_terms: set[str] | None = None) -> tuple[int, int] | None:
+    """Token range of a candidate without leading determiners/possessives, trailing punctuation, and a
+    trailing prepositional phrase that only repeats the question ("… under international treaty obligations")."""
     toks = list(doc_span)  # type: ignore[call-overload]
+    if q_terms:
+        for k in range(len(toks) - 1, 0, -1):
+            if toks[k].dep_ == "prep":
+                tail = [t for t in toks[k + 1 :] if not t.is_stop and not t.is_punct]
+                if tail and all(stem(t.text) in q_terms for t in tail):
+                    toks = toks[:k]
+                break
     while toks and (toks[0].lower_ in _DET or toks[0].is_punct or toks[0].lower_ in WH_WORDS):
         toks = toks[1:]
     while toks and (toks[-1].is_punct or toks[-1].lower_ in {"'s", "’s"}):
@@ -151,14 +192,20 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
         pool: list[tuple[int, int, str | None]] = []
         chunks = list(doc.noun_chunks)
         for ent in doc.ents:
-            # An entity that only modifies a larger phrase ("Trump" in "the Trump administration") is not an answer.
-            if any(nc.start <= ent.start and ent.end <= nc.end and not (ent.start <= nc.root.i < ent.end) for nc in chunks):
+            # An entity that only modifies a larger phrase ("Trump" in "the Trump administration") is not an answer;
+            # numbers and dates are ("at least nine" in "at least nine countries").
+            if ent.label_ not in _VALUE_LABELS and any(
+                nc.start <= ent.start and ent.end <= nc.end and not (ent.start <= nc.root.i < ent.end) for nc in chunks
+            ):
                 continue
             pool.append((ent.start, ent.end, ent.label_))
+        if info.verbs and not info.expected:
+            pool[:0] = _verb_objects(doc, info)  # first, so a noun phrase at the same place does not shadow it
         for nc in chunks:
             pool.append((nc.start, nc.end, _chunk_label(nc, doc.ents)))
+        focus_positions = [t.i for t in doc if info.focus and t.lower_ in {info.focus, info.focus + "s"}]
         for start, end, label in pool:
-            trimmed = _trim(doc[start:end])
+            trimmed = _trim(doc[start:end], q_terms)
             if trimmed is None or trimmed in seen:
                 continue
             seen.add(trimmed)
@@ -166,12 +213,13 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
             span_toks = doc[a:b]
             words = [_plain(t.text) for t in span_toks if not t.is_punct]
             content = [t for t in words if t not in STOPWORDS]
-            if not content or len(words) > 12 or all(t.pos_ == "PRON" for t in span_toks):
+            is_object = label == _OBJECT
+            if not content or len(words) > (20 if is_object else 12) or all(t.pos_ == "PRON" for t in span_toks):
                 continue
             novel = [w for w in content if w not in q_words and stem(w) not in q_terms]
             if not novel:
                 continue
-            typed = label in info.expected if info.expected else False
+            typed = label in info.expected if info.expected else is_object
             if info.focus and not typed and span_toks.root.lower_ in {info.focus, info.focus.rstrip("s")}:
                 typed = True
             if info.expected and not typed and info.qtype in {"when", "how_many", "how_much", "how_long"}:
@@ -181,12 +229,14 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
             prev = doc[a - 1].lower_ if a > 0 else ""
             prep = (info.qtype == "where" and prev in _PLACE_PREP) or (info.qtype == "when" and prev in _TIME_PREP)
             novelty = len(novel) / len(content)
+            focus_dist = min((min(abs(i - a), abs(i - (b - 1))) for i in focus_positions), default=None)
             score = (
                 sent.score
                 + (0.35 if typed else 0.0)
                 + 0.25 * proximity
                 + (0.1 if prep else 0.0)
-                + 0.1 * novelty
+                + 0.3 * novelty
+                + (0.15 / (1.0 + focus_dist / 2.0) if focus_dist is not None else 0.0)
                 - 0.01 * max(0, len(words) - 4)
             )
             char_start = sent.start + span_toks.start_char
@@ -205,8 +255,40 @@ _CLAUSE_SPLIT = re.compile(r"[,;:—–]\s+|\s+(?=(?:because|since|so that|in or
 _WHY_CUES = re.compile(r"^(because|since|so that|in order to|to|after|due to|as)\b", re.I)
 
 
+_REASON = re.compile(
+    r"(?:\b(?:because(?: of)?|since|in order to|so that|due to|as a result of|to)\s+)[^,;:.!?“”\"()]+", re.I
+)
+
+
+def _reason_span(info: QuestionInfo, sentence: Sentence) -> tuple[int, int] | None:
+    """For why questions: a cue phrase ("because …", "to be respectful") that adds words the question lacks."""
+    q_terms = set(info.terms)
+    best: tuple[float, tuple[int, int]] | None = None
+    for m in _REASON.finditer(sentence.text):
+        terms = content_terms(m.group(0))
+        if not terms:
+            continue
+        novel = sum(t not in q_terms for t in terms) / len(terms)
+        if novel < 0.5:
+            continue
+        strong = not m.group(0).lower().startswith("to ")
+        score = novel + (0.5 if strong else 0.0)
+        if best is None or score > best[0]:
+            best = (score, (m.start(), m.end()))
+    if best is None:
+        return None
+    a, b = best[1]
+    while b > a and sentence.text[b - 1].isspace():
+        b -= 1
+    return sentence.start + a, sentence.start + b
+
+
 def shortest_clause(info: QuestionInfo, sentence: Sentence) -> tuple[int, int]:
     """For why/how questions: the clause of the sentence that best answers, never more than the sentence."""
+    if info.qtype == "why":
+        reason = _reason_span(info, sentence)
+        if reason is not None:
+            return reason
     text = sentence.text
     pieces: list[tuple[int, int]] = []
     pos = 0

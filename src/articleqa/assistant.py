@@ -247,7 +247,15 @@ class Assistant:
             return conv.ask(question, doc_ids=doc_ids, top_k=top_k)
         return self._ask(question, doc_ids=doc_ids, top_k=top_k)
 
-    def _ask(self, question: str, *, doc_ids: Sequence[str] | None = None, top_k: int | None = None) -> Answer:
+    def _ask(
+        self,
+        question: str,
+        *,
+        doc_ids: Sequence[str] | None = None,
+        top_k: int | None = None,
+        asked_as: str | None = None,
+    ) -> Answer:
+        """``asked_as``: the user's own words when ``question`` is a rewrite; it decides the answer's type."""
         question = (question or "").strip()
         if not question:
             raise InputError("the question is empty; type a question about your articles")
@@ -255,6 +263,10 @@ class Assistant:
         k = top_k or self.settings.top_k
         snap = self._current()
         info = classify(question)
+        if asked_as:
+            own = classify(asked_as)
+            if own.qtype not in {"other", "yes_no"} and own.qtype != info.qtype:
+                info = type(info)(info.text, own.qtype, own.expected, own.focus, info.terms, info.verbs)
         if snap is None or snap.n_chunks == 0:
             return Answer(question, NOT_FOUND, False, 0.0, question_type=info.qtype)
         t1 = time.perf_counter()

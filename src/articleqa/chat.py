@@ -96,6 +96,8 @@ class Conversation:
 
     def ask(self, question: str, **kwargs: object) -> Answer:
         standalone = rewrite(question, self.turns)
+        if standalone:
+            kwargs["asked_as"] = question
         answer = self.ask_fn(standalone or question, **kwargs)
         answer.question = question
         answer.rewritten_question = standalone

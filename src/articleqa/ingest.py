@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -176,23 +177,9 @@ def parse_date(value: str | None) -> str | None:
 # --------------------------------------------------------------------------------------------------
 # bylines, datelines, headlines, furniture
 
-_NAME_PARTICLES = {
-    "de",
-    "da",
-    "del",
-    "della",
-    "der",
-    "di",
-    "du",
-    "la",
-    "le",
-    "van",
-    "von",
-    "bin",
-    "al",
-    "ibn",
-    "y",
-}
+_NAME_PARTICLES = frozenset(
+    {"de", "da", "del", "della", "der", "di", "du", "la", "le", "van", "von", "bin", "al", "ibn"}
+)
 _NAME_TOKEN = re.compile(r"^[A-Z][\w'\u2019.-]*$|^[A-Z]\.$")
 _BYLINE = re.compile(
     r"^(?:(?:written|reported|story|words|text)\s+)?by[:\s]\s*(?P<names>.+?)\s*$|^authors?:\s*(?P<names2>.+?)\s*$",
@@ -516,8 +503,10 @@ def _read_bytes(path: Path, max_file_mb: float) -> bytes:
         raise InputError(f"{path}: no such file; check the path") from exc
     except OSError as exc:
         raise InputError(f"{path}: cannot access ({exc.strerror or exc}); check permissions") from exc
-    if path.is_dir():
+    if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{path} is a folder; pass it to load_paths (or the CLI) to read the files inside")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+        raise InputError(f"{path} is not a regular file; copy the text into a file and add that")
     limit = max_file_mb * 1024 * 1024
     if st.st_size > limit:
         raise InputError(
@@ -556,7 +545,7 @@ def _decode(data: bytes, path: Path, declared: str | None = None) -> tuple[str, 
     if text is None:
         if b"\x00" in data:
             raise InputError(
-                f"{path} looks binary (it contains NUL bytes), not {path.suffix or 'text'}; "
+                f"{path} looks binary (it contains NUL bytes), not like a {path.suffix or 'text'} file; "
                 "convert it to plain text or remove it"
             )
         candidates = [c for c in (declared, "utf-8", "cp1252", "latin-1") if c]
@@ -567,7 +556,8 @@ def _decode(data: bytes, path: Path, declared: str | None = None) -> tuple[str, 
                 break
             except (UnicodeDecodeError, LookupError):
                 continue
-    assert text is not None  # latin-1 decodes anything
+    if text is None:  # unreachable in practice: latin-1 decodes any byte string
+        text, encoding = data.decode("latin-1"), "latin-1"
     sample = text[:65536]
     controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
     if sample and controls / len(sample) > _BINARY_CONTROL_RATIO:
@@ -956,9 +946,16 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """Files under ``folder`` in sorted order, skipping hidden files and folders (.git, .DS_Store...)."""
-    for root, dirs, files in os.walk(folder, followlinks=False):
+def _walk(folder: Path, skipped: list[Skipped]) -> Iterator[Path]:
+    """Files under ``folder`` in sorted order, skipping hidden files and folders (.git, .DS_Store...).
+
+    A subfolder that cannot be listed is reported in ``skipped`` instead of silently ignored.
+    """
+
+    def unreadable(exc: OSError) -> None:
+        skipped.append(Skipped(path=str(exc.filename or folder), reason=f"cannot list folder: {exc.strerror or exc}"))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
         for name in sorted(files):
             if not _is_hidden(name):
@@ -999,7 +996,7 @@ def load_paths(paths: Sequence[str | Path], max_file_mb: float = 50.0) -> Ingest
         if not path.exists():
             result.skipped.append(Skipped(path=str(raw), reason="not found: no such file or folder; check the path"))
         elif path.is_dir():
-            for file in _walk(path):
+            for file in _walk(path, result.skipped):
                 add(file)
         else:
             add(path)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .nlp import content_terms
 
 PLACE = frozenset({"GPE", "LOC", "FAC"})
-PERSONISH = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+PERSONISH = frozenset({"PERSON", "ORG", "NORP", "GPE", "GROUP"})  # GROUP: "other Middle Eastern nations"
 TIME = frozenset({"DATE", "TIME"})
 NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 
@@ -18,7 +18,7 @@ for _words, _labels in [
     ("country countries nation nations city cities state states town towns capital place places region "
      "province village island continent location venue", PLACE | {"ORG"}),
     ("company companies organization organisation group groups agency agencies team teams party parties "
-     "newspaper network firm university school bank airline club band network channel", frozenset({"ORG"})),
+     "newspaper network firm university school bank airline club band channel outlet magazine broadcaster", frozenset({"ORG"})),
     ("person people man men woman women official officials leader leaders president minister player "
      "actor actress singer author writer spokesman spokeswoman director chief judge senator governor",
      frozenset({"PERSON", "NORP", "ORG"})),
@@ -42,15 +42,40 @@ class QuestionInfo:
     expected: frozenset[str] = field(default_factory=frozenset)
     focus: str | None = None
     terms: tuple[str, ...] = ()
+    # Stems of the question's main verbs: the answer is often their object in the sentence ("What did X ignite?").
+    verbs: tuple[str, ...] = ()
+
+
+_AUX_VERBS = frozenset({"be", "is", "are", "was", "were", "do", "does", "did", "have", "has", "had", "will",
+                        "would", "can", "could", "should", "shall", "may", "might", "must", "been", "being"})
+
+
+def _parse_question(q: str) -> tuple[str | None, tuple[str, ...]]:
+    """(head noun of the wh-phrase, main verb stems) from spaCy's parse of the question."""
+    from .nlp import parse, stem
+
+    doc = parse(q)
+    focus = None
+    for tok in doc:
+        if tok.lower_ in {"what", "which", "whose"} and tok.dep_ in {"det", "attr", "dobj", "nsubj"} and tok.head.pos_ in {
+            "NOUN", "PROPN"
+        }:
+            focus = tok.head.lower_
+            break
+    verbs = tuple(
+        stem(t.text) for t in doc if t.pos_ in {"VERB", "AUX"} and t.lower_ not in _AUX_VERBS and t.dep_ != "aux"
+    )
+    return focus, verbs
 
 
 def classify(question: str) -> QuestionInfo:
     q = question.strip()
     low = q.lower()
     terms = tuple(content_terms(q))
+    parsed_focus, verbs = _parse_question(q)
 
     def info(qtype: str, expected: frozenset[str] = frozenset(), focus: str | None = None) -> QuestionInfo:
-        return QuestionInfo(q, qtype, expected, focus, terms)
+        return QuestionInfo(q, qtype, expected, focus, terms, verbs)
 
     if re.search(r"\bhow (many|much)\b", low):
         kind = re.search(r"\bhow (many|much)\b", low).group(1)  # type: ignore[union-attr]
@@ -74,6 +99,8 @@ def classify(question: str) -> QuestionInfo:
     m = re.search(r"\b(what|which)\s+(?:(?:kind|type|sort|name) of\s+)?([a-z]+)", low)
     if m:
         focus = m.group(2)
+        if parsed_focus and parsed_focus != focus and parsed_focus in FOCUS_TYPES:
+            focus = parsed_focus  # "which news outlet" → outlet
         if focus in FOCUS_TYPES:
             qtype = "when" if FOCUS_TYPES[focus] == TIME else "which"
             return info(qtype, FOCUS_TYPES[focus], focus)
