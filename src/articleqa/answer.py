@@ -114,17 +114,34 @@ _VALUE_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "
 _OBJECT = "OBJECT"
 _OBJECT_DEPS = frozenset({"dobj", "attr", "ccomp", "xcomp", "oprd", "acomp", "dative", "obj"})
 GROUP_NOUNS = frozenset(
-    "nation country state government administration group agency company organization party army force".split()
+    ["nation", "country", "state", "government", "administration", "group", "agency", "company", "organization", "party", "army", "force"]
 )
 
 
+_MANNER_DEPS = frozenset({"advmod", "prep", "acomp", "oprd", "npadvmod"})
+
+
 def _verb_objects(doc: object, info: QuestionInfo) -> list[tuple[int, int, str | None]]:
-    """What the question's verb does in the sentence: its object or clause ("would ignite [a broader conflict]")."""
+    """What the question's verb does in the sentence: its object or clause ("would ignite [a broader conflict]"),
+    the object of a preposition the question repeats ("confined [to its nuclear program]"), or for how-questions
+    its manner ("conducted [strictly as a bilateral meeting]")."""
+    q_words = {w.lower() for w in re.findall(r"\w+", info.text)}
     out: list[tuple[int, int, str | None]] = []
     for tok in doc:  # type: ignore[attr-defined]
         if tok.pos_ not in {"VERB", "AUX"} or stem(tok.text) not in info.verbs:
             continue
-        for child in tok.children:
+        children = list(tok.children)
+        if info.qtype == "how":
+            manner = [c for c in children if c.dep_ in _MANNER_DEPS and c.i > tok.i]
+            if manner:
+                first, last = manner[0], manner[-1]
+                out.append((first.left_edge.i, last.right_edge.i + 1, _OBJECT))
+            continue
+        for child in children:
+            if child.dep_ == "prep" and child.lower_ in q_words:
+                for pobj in child.children:
+                    if pobj.dep_ == "pobj":
+                        out.append((pobj.left_edge.i, pobj.right_edge.i + 1, _OBJECT))
             if child.dep_ not in _OBJECT_DEPS:
                 continue
             start, end = child.left_edge.i, child.right_edge.i + 1
@@ -216,6 +233,8 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
             is_object = label == _OBJECT
             if not content or len(words) > (20 if is_object else 12) or all(t.pos_ == "PRON" for t in span_toks):
                 continue
+            if is_object and info.qtype != "how" and not any(t.pos_ in {"NOUN", "PROPN", "NUM"} for t in span_toks):
+                continue  # "made [clear]": an object answer names something
             novel = [w for w in content if w not in q_words and stem(w) not in q_terms]
             if not novel:
                 continue
@@ -321,15 +340,68 @@ def shortest_clause(info: QuestionInfo, sentence: Sentence) -> tuple[int, int]:
     return sentence.start + a, sentence.start + b
 
 
-def confidence_of(best_sentence: Sentence | None, span: Span | None, info: QuestionInfo) -> float:
-    """A 0..1 belief that the answer is right; the weights are fitted on SQuAD 2.0 dev (see README)."""
+_NAME_OR_NUMBER = re.compile(r"\b(?:[A-Z][\w'’.-]*|\d[\d,.]*)")
+
+
+def entity_coverage(question: str, sentence: Sentence) -> float:
+    """Share of the question's names and numbers (capitalised words after the first, digits) that the
+    sentence contains: an answer about another person, year or place is the usual unanswerable trap."""
+    first = question.split()[0] if question.split() else ""
+    marks = [m.group(0) for m in _NAME_OR_NUMBER.finditer(question) if m.start() > len(first) or m.group(0)[0].isdigit()]
+    keys = {stem(m.strip(".,")) for m in marks if m.lower() not in STOPWORDS}
+    if not keys:
+        return 1.0
+    present = sentence.terms | {stem(w.strip(".,")) for w in sentence.text.split()}
+    return sum(k in present for k in keys) / len(keys)
+
+
+# Logistic weights over the signals below, fitted on the SQuAD 2.0 dev sample plus off-topic questions
+# about the bundled article (eval/calibrate.py prints them); a correct answer is the positive class.
+CONFIDENCE_WEIGHTS = {
+    "bias": -2.19, "sim": 1.825, "overlap": 0.115, "typed": -0.229, "untyped": -0.943, "coverage": 0.406,
+    "margin": 0.033, "passage_coverage": 1.072,
+}
+
+
+def passage_coverage(info: QuestionInfo, sentences: Sequence[Sentence]) -> float:
+    """Share of the question's terms found anywhere in the retrieved text: a question about something the
+    passages never mention cannot be answered from them, however similar they look."""
+    if not info.terms:
+        return 1.0
+    seen: set[str] = set()
+    for s in sentences:
+        seen |= s.terms
+    return sum(t in seen for t in info.terms) / len(info.terms)
+
+
+def answer_signals(
+    best_sentence: Sentence | None,
+    runner_up: Sentence | None,
+    span: Span | None,
+    info: QuestionInfo,
+    sentences: Sequence[Sentence] = (),
+) -> dict[str, float]:
     if best_sentence is None:
-        return 0.0
+        return {}
     f = best_sentence.features
-    z = -4.0 + 4.0 * f.get("sim", 0.0) + 3.5 * f.get("overlap", 0.0)
-    if info.expected:
-        z += 0.8 if span is not None and span.typed else -0.4
-    return float(1.0 / (1.0 + math.exp(-z)))
+    typed = float(span is not None and span.typed)
+    return {
+        "passage_coverage": passage_coverage(info, sentences),
+        "sim": f.get("sim", 0.0),
+        "overlap": f.get("overlap", 0.0),
+        "typed": typed if info.expected else 0.0,
+        "untyped": (1.0 - typed) if info.expected else 0.0,
+        "coverage": entity_coverage(info.text, best_sentence),
+        "margin": best_sentence.score - (runner_up.score if runner_up is not None else 0.0),
+    }
+
+
+def confidence_of(signals: dict[str, float]) -> float:
+    """A 0..1 belief that the answer is right."""
+    if not signals:
+        return 0.0
+    z = CONFIDENCE_WEIGHTS["bias"] + sum(CONFIDENCE_WEIGHTS.get(k, 0.0) * v for k, v in signals.items())
+    return float(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
 
 
 def build_answer(
@@ -362,11 +434,15 @@ def build_answer(
         # A typed phrase from a weaker sentence must earn its place against the best sentence.
         if span.sentence.score < best_sentence.score - 0.15:
             span = None
-    confidence = confidence_of(span.sentence if span else best_sentence, span, info)
+    lead_for_signals = span.sentence if span else best_sentence
+    runner_up = next((s for s in ranked if s is not lead_for_signals), None)
+    signals = answer_signals(lead_for_signals, runner_up, span, info, sentences)
+    confidence = confidence_of(signals)
     answerable = best_sentence is not None and confidence >= threshold
 
     if not answerable:
-        return Answer(question, NOT_FOUND, False, confidence, [], passages, timings, question_type=info.qtype)
+        return Answer(question, NOT_FOUND, False, confidence, [], passages, timings, question_type=info.qtype,
+                      signals=signals)
 
     assert best_sentence is not None
     lead = span.sentence if span is not None else best_sentence
@@ -391,7 +467,8 @@ def build_answer(
         )
         for i, s in enumerate(cited)
     ]
-    return Answer(question, text, True, confidence, citations, passages, timings, question_type=info.qtype)
+    return Answer(question, text, True, confidence, citations, passages, timings, question_type=info.qtype,
+                  signals=signals)
 
 
 def verify_citations(citations: list[Citation], text_of: Callable[[str], str | None]) -> list[Citation]:

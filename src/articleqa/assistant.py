@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -77,6 +78,10 @@ class Assistant:
         self._stamp: tuple[int, int] = (0, 0)
         self._snap_lock = threading.Lock()
         self._sentence_vectors = _VectorCache(self.embedder.encode)
+        # Recent answers by (question, rewrite source, filters, generation): replaying a chat's history
+        # for a follow-up costs nothing when those questions were just asked.
+        self._answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
+        self._answers_lock = threading.Lock()
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -262,6 +267,26 @@ class Assistant:
         t0 = time.perf_counter()
         k = top_k or self.settings.top_k
         snap = self._current()
+        key = (question, asked_as, tuple(doc_ids) if doc_ids is not None else None, k,
+               snap.generation if snap else None)
+        with self._answers_lock:
+            cached = self._answers.get(key)
+            if cached is not None:
+                self._answers.move_to_end(key)
+                hit = copy.deepcopy(cached)
+                hit.timings_ms = {"total": (time.perf_counter() - t0) * 1000, "cached": 1.0}
+                return hit
+        answer = self._answer(question, snap, k, doc_ids, asked_as, t0)
+        with self._answers_lock:
+            self._answers[key] = copy.deepcopy(answer)
+            while len(self._answers) > self.settings.answer_cache:
+                self._answers.popitem(last=False)
+        return answer
+
+    def _answer(
+        self, question: str, snap: Snapshot | None, k: int, doc_ids: Sequence[str] | None, asked_as: str | None,
+        t0: float,
+    ) -> Answer:
         info = classify(question)
         if asked_as:
             own = classify(asked_as)

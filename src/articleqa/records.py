@@ -118,6 +118,8 @@ class Answer:
     # The standalone question actually searched when a follow-up was rewritten (else None).
     rewritten_question: str | None = None
     question_type: str | None = None
+    # The evidence behind ``confidence`` (sentence similarity, term overlap, typed span, …), for calibration.
+    signals: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +132,7 @@ class Answer:
             "timings_ms": dict(self.timings_ms),
             "rewritten_question": self.rewritten_question,
             "question_type": self.question_type,
+            "signals": dict(self.signals),
         }
 
     @classmethod
@@ -144,6 +147,7 @@ class Answer:
             timings_ms=dict(data.get("timings_ms") or {}),
             rewritten_question=data.get("rewritten_question"),
             question_type=data.get("question_type"),
+            signals=dict(data.get("signals") or {}),
         )
 
 
