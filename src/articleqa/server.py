@@ -14,6 +14,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """``user:password`` from --auth or ARTICLEQA_AUTH; None when neither is set."""
     value = value or os.environ.get("ARTICLEQA_AUTH")
     if not value:
         return None
@@ -23,8 +24,17 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def serve(index_dir: str | None = None, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
-    from .ui import build_app
+def serve(
+    index_dir: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: str | None = None,
+    *,
+    block: bool = True,
+) -> object:
+    """Open the index and serve the UI; ``block=False`` returns the launched app (tests)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from .ui import build_app, launch
 
     settings = Settings.from_env(index_dir=index_dir)
     credentials = parse_auth(auth)
@@ -33,7 +43,10 @@ def serve(index_dir: str | None = None, host: str = "127.0.0.1", port: int = 786
               + ("" if credentials else "; consider --auth user:password"))
     qa = Assistant.open(settings.index_dir)
     app = build_app(qa)
-    print(f"articleqa: serving {settings.index_dir} at http://{host}:{port}")
-    app.queue(default_concurrency_limit=8).launch(
-        server_name=host, server_port=port, share=False, auth=credentials, show_error=True, inbrowser=False
+    print(f"articleqa: serving {settings.index_dir} at http://{host}:{port}", flush=True)
+    app.queue(default_concurrency_limit=8)
+    launch(
+        app, server_name=host, server_port=port, auth=credentials, show_error=True, inbrowser=False,
+        prevent_thread_lock=not block, quiet=not block,
     )
+    return app

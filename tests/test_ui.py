@@ -1,0 +1,216 @@
+"""The web UI's rendering (fast, no browser) and its `ask` API endpoint through gradio_client (slow)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import socket
+from pathlib import Path
+
+import pytest
+
+from articleqa.records import Answer, Document
+from articleqa.ui import (
+    ALLOWED_SUFFIXES,
+    context_window,
+    render_answer,
+    render_article,
+    render_error,
+    render_sources,
+    safe_filename,
+    shown_citations,
+    stage_upload,
+    upload_problem,
+)
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ui"
+OUR_TAGS = {"div", "p", "blockquote", "mark", "sup", "span", "button", "h3", "b"}
+
+
+@pytest.fixture
+def unsafe() -> tuple[Answer, Document]:
+    data = json.loads((FIXTURES / "unsafe_answer.json").read_text(encoding="utf-8"))
+    return Answer.from_dict(data["answer"]), Document.from_dict(data["document"])
+
+
+def _assert_only_our_markup(out: str) -> None:
+    tags = set(re.findall(r"</?([a-zA-Z0-9]+)", out))
+    assert tags <= OUR_TAGS, tags - OUR_TAGS
+    assert "<script" not in out.lower() and "<img" not in out.lower()
+    assert not re.search(r"<[^>]*\son\w+\s*=", out), "an event-handler attribute got through"
+    assert "javascript:" not in out
+
+
+def _not_found(answer: Answer) -> Answer:
+    return Answer(answer.question, "The articles don't say.", False, 0.1, [], answer.passages)
+
+
+def test_render_answer_escapes_and_marks(unsafe: tuple[Answer, Document]) -> None:
+    answer, _doc = unsafe
+    out = render_answer(answer)
+    _assert_only_our_markup(out)
+    assert "&lt;script&gt;" not in out or "aqa-src-title" in out  # the title only shows for multi-article answers
+    assert "onerror&#61;" in out  # visible as text, inert
+    assert "<mark>4,000</mark>" in out
+    assert out.index("4,000") < out.index("<blockquote>")  # short answer first
+    assert '<sup class="aqa-cite">[1]</sup>' in out
+    assert 'class="aqa-answer"' in out and "aqa-notfound" not in out
+
+
+def test_render_not_found_is_distinct_and_offers_passages(unsafe: tuple[Answer, Document]) -> None:
+    answer, _doc = unsafe
+    out = render_answer(_not_found(answer))
+    _assert_only_our_markup(out)
+    assert 'class="aqa-notfound"' in out and "Not in the articles" in out
+    assert "The articles don&#39;t say." in out
+    assert "<blockquote>" in out and "Port Elspeth" in out
+    assert "<mark>" not in out  # nothing is claimed as the answer
+
+
+def test_render_sources_context_and_byline(unsafe: tuple[Answer, Document]) -> None:
+    answer, doc = unsafe
+    out = render_sources(answer, {doc.doc_id: doc})
+    _assert_only_our_markup(out)
+    assert "&lt;script&gt;" in out  # the title's markup as text
+    assert "By Sam &lt;b&gt;Keel&lt;/b&gt;" in out and "2026&#45;01&#45;02" in out and "lighthouse.txt" in out
+    assert '<span class="aqa-q">' in out and "<mark>4,000</mark>" in out
+    assert 'data-cite="1"' in out
+    assert "Lighthouse Festival" in html.unescape(re.sub(r"<[^>]+>", "", out))  # sentence before the quote
+    nf = render_sources(_not_found(answer), {doc.doc_id: doc})
+    assert "Closest passages" in nf and 'data-cite="1"' in nf
+    assert render_sources(None).startswith("<div")
+
+
+def test_render_article_marks_quote_with_target_id(unsafe: tuple[Answer, Document]) -> None:
+    answer, doc = unsafe
+    out = render_article(doc, answer.citations[0])
+    _assert_only_our_markup(out)
+    assert out.count('id="aqa-target"') == 1
+    assert '<mark class="aqa-answer">4,000</mark>' in out
+    target = re.search(r'id="aqa-target">((?:[^<]|<mark class="aqa-answer">[^<]*</mark>)*)</mark>', out)
+    assert target is not None
+    assert html.unescape(re.sub(r"</?mark[^>]*>", "", target.group(1))) == answer.citations[0].quote
+    body = re.search(r'<div class="aqa-article">(.*)</div>$', out, re.S)
+    assert body is not None and html.unescape(re.sub(r"</?mark[^>]*>", "", body.group(1))) == doc.text
+    # without a citation (or with a stale one) the article still renders, unmarked
+    assert "aqa-target" not in render_article(doc)
+
+
+def test_stand_in_citations_for_unanswered(unsafe: tuple[Answer, Document]) -> None:
+    answer, doc = unsafe
+    cites = shown_citations(_not_found(answer))
+    assert [c.n for c in cites] == [1]
+    assert doc.text[cites[0].start : cites[0].end] == cites[0].quote
+
+
+def test_render_error_escapes() -> None:
+    out = render_error('<img src=x onerror="alert(1)">')
+    _assert_only_our_markup(out)
+
+
+def test_context_window_takes_whole_sentences() -> None:
+    text = "First one. Second one here. The quote sits here. Fourth follows. Fifth."
+    s = text.index("The quote")
+    e = s + len("The quote sits here.")
+    lo, hi = context_window(text, s, e)
+    assert text[lo:hi] == "Second one here. The quote sits here. Fourth follows."
+    assert context_window(text, 0, 10) == (0, len("First one. Second one here."))
+    assert context_window("abc", 0, 3) == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\windows\\evil.md", "evil.md"),
+        ("/abs/path/Story.HTML", "Story.html"),
+        ("..", "upload"),
+        ("a/../../b.json", "b.json"),
+        ("naïve café <x>.txt", "naive cafe _x_.txt"),
+        (".hidden.pdf", "hidden.pdf"),
+    ],
+)
+def test_safe_filename(name: str, expected: str) -> None:
+    assert safe_filename(name) == expected
+    assert "/" not in safe_filename(name) and "\\" not in safe_filename(name)
+
+
+def test_stage_upload_stays_inside_upload_dir(tmp_path: Path) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("hello", encoding="utf-8")
+    root = tmp_path / "uploads"
+    root.mkdir()
+    for name in ["../../escape.txt", "/etc/passwd", "..\\x.txt", "ok.txt"]:
+        dest = stage_upload(src, root, name)
+        assert root.resolve() in dest.parents
+        assert dest.read_text(encoding="utf-8") == "hello"
+    assert not (tmp_path / "escape.txt").exists()
+    assert ALLOWED_SUFFIXES == (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf")
+
+
+def test_upload_problem(tmp_path: Path) -> None:
+    ok = tmp_path / "a.md"
+    ok.write_text("# Title\n\nBody.", encoding="utf-8")
+    assert upload_problem(ok, 1.0) is None
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * 3000)
+    assert "larger than the 0.001 MB limit" in (upload_problem(big, 0.001) or "")
+    exe = tmp_path / "run.exe"
+    exe.write_bytes(b"MZ")
+    assert "not a supported file type" in (upload_problem(exe, 1.0) or "")
+    assert "could not be read" in (upload_problem(tmp_path / "missing.txt", 1.0) or "")
+
+
+def test_build_app_has_named_ask_endpoint(qa) -> None:
+    import gradio as gr
+
+    from articleqa.ui import build_app
+
+    app = build_app(qa)
+    assert isinstance(app, gr.Blocks)
+    names = [d.api_name for d in app.fns.values() if getattr(d, "api_name", None)]
+    assert "ask" in names
+
+
+def test_parse_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    from articleqa.errors import InputError
+    from articleqa.server import parse_auth
+
+    monkeypatch.delenv("ARTICLEQA_AUTH", raising=False)
+    assert parse_auth(None) is None
+    assert parse_auth("ann:s3cret:x") == ("ann", "s3cret:x")
+    monkeypatch.setenv("ARTICLEQA_AUTH", "bob:pw")
+    assert parse_auth(None) == ("bob", "pw")
+    with pytest.raises(InputError):
+        parse_auth("nopassword")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_gradio_client_ask_endpoint(qa) -> None:
+    from gradio_client import Client
+
+    from articleqa.ui import build_app, launch
+
+    app = build_app(qa)
+    app.queue()
+    _, url, _ = launch(app, server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(url, verbose=False)
+        result = client.predict("Where are the talks held?", None, api_name="/ask")
+        assert set(result) >= {"question", "text", "answerable", "confidence", "citations", "passages", "timings_ms"}
+        answer = Answer.from_dict(result)
+        assert answer.question == "Where are the talks held?"
+        assert answer.answerable and answer.citations
+        c = answer.citations[0]
+        assert qa.document(c.doc_id).text[c.start : c.end] == c.quote
+        follow = client.predict(question="Who urged them?", history=["Where are the talks held?"], api_name="/ask")
+        assert follow["question"] == "Who urged them?" and follow["text"]
+    finally:
+        app.close()
