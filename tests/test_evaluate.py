@@ -241,6 +241,13 @@ def test_load_jsonl_defaults_and_validation(tmp_path: Path) -> None:
             load_dataset(bad)
     with pytest.raises(InputError, match="not found"):
         load_dataset(tmp_path / "missing.json")
+    not_squad = tmp_path / "other.json"
+    not_squad.write_text('{\n  "version": 1\n}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="neither SQuAD"):
+        load_dataset(not_squad)
+    not_squad.write_text('{"data": [["not", "an", "article"]]}', encoding="utf-8")
+    with pytest.raises(InputError, match=r"data\[0\]"):
+        load_dataset(not_squad)
 
 
 def test_project_question_set_is_valid() -> None:
@@ -278,7 +285,10 @@ def test_evaluate_squad_with_scripted_answers(
     assert report["evaluated"] == [PER_DOC, CORPUS]
     asked = [a for a in fake_assistant.asked if a["question"] != "warm-up question"]
     assert all(a["top_k"] == 10 for a in asked)
-    assert all(len(a["doc_ids"]) == 1 for a in asked[:7]) and all(a["doc_ids"] is None for a in asked[7:])
+    assert (
+        len(asked) == 14 and sum(a["doc_ids"] is None for a in asked) == 7
+    )  # per_doc and corpus, interleaved
+    assert all(len(a["doc_ids"]) == 1 for a in asked if a["doc_ids"] is not None)
 
     for setting in (PER_DOC, CORPUS):
         m = report[setting]

@@ -70,6 +70,30 @@ def _idf(sentences: Sequence[Sentence], terms: Sequence[str]) -> dict[str, float
     return {t: math.log(1 + (n + 1) / (1 + sum(t in s.terms for s in sentences))) for t in set(terms)}
 
 
+# Sentence-scoring weights, fitted by eval/fit_sentences.py (logistic regression "this sentence holds the
+# answer" on half of NewsQA dev's stories, checked on the other half).
+SENTENCE_WEIGHTS = {"sim": 0.45, "overlap": 0.40, "prior": 0.08, "lead": 0.0, "typed": 0.12}
+TYPED_CHECKS = 8  # only the best few sentences are parsed for entities: parsing is the costly part
+
+
+def sentence_features(info: QuestionInfo, sentences: list[Sentence], sims: np.ndarray) -> None:
+    """Features that need no parse: similarity, weighted term overlap, passage rank, place in the article."""
+    idf = _idf(sentences, info.terms)
+    total = sum(idf.values()) or 1.0
+    for s, sim in zip(sentences, sims, strict=True):
+        s.features.update({
+            "sim": float(sim),
+            "overlap": sum(w for t, w in idf.items() if t in s.terms) / total,
+            "prior": 1.0 / math.sqrt(s.passage_rank),
+            "lead": math.exp(-s.start / 1500.0),  # news puts the key facts first
+            "typed": 0.0,
+        })
+
+
+def _weighted(features: dict[str, float]) -> float:
+    return sum(SENTENCE_WEIGHTS[k] * features.get(k, 0.0) for k in SENTENCE_WEIGHTS)
+
+
 def score_sentences(
     info: QuestionInfo,
     sentences: list[Sentence],
@@ -79,20 +103,18 @@ def score_sentences(
     """Set Sentence.score in place; features kept for confidence and debugging."""
     if not sentences:
         return
-    vectors = encode([s.text for s in sentences])
-    sims = vectors @ query_vector
-    idf = _idf(sentences, info.terms)
-    total = sum(idf.values()) or 1.0
-    docs = parse_many([s.text for s in sentences]) if info.expected else [None] * len(sentences)
-    q_lower = info.text.lower()
-    for s, sim, doc in zip(sentences, sims, docs, strict=True):
-        overlap = sum(w for t, w in idf.items() if t in s.terms) / total
-        typed = 0.0
-        if doc is not None:
-            typed = float(any(e.label_ in info.expected and e.text.lower() not in q_lower for e in doc.ents))
-        prior = 1.0 / math.sqrt(s.passage_rank)
-        s.features.update({"sim": float(sim), "overlap": overlap, "typed": typed, "prior": prior})
-        s.score = 0.45 * float(sim) + 0.40 * overlap + 0.08 * prior + 0.12 * typed
+    sims = encode([s.text for s in sentences]) @ query_vector
+    sentence_features(info, sentences, sims)
+    for s in sentences:
+        s.score = _weighted(s.features)
+    if info.expected:
+        q_lower = info.text.lower()
+        best = sorted(sentences, key=lambda s: -s.score)[:TYPED_CHECKS]
+        for s, doc in zip(best, parse_many([s.text for s in best]), strict=True):
+            s.features["typed"] = float(
+                any(e.label_ in info.expected and e.text.lower() not in q_lower for e in doc.ents)
+            )
+            s.score = _weighted(s.features)
 
 
 def _plain(word: str) -> str:
@@ -451,7 +473,7 @@ def build_answer(
     else:
         a_start, a_end = shortest_clause(info, lead)
         text = lead.text[a_start - lead.start : a_end - lead.start]
-    cited = [lead, *[s for s in ranked if s is not lead and s.score >= lead.score - 0.12][:max_citations - 1]]
+    cited = [lead, *supporting_sentences(lead, text, ranked)[: max_citations - 1]]
     citations = [
         Citation(
             n=i + 1,
@@ -469,6 +491,20 @@ def build_answer(
     ]
     return Answer(question, text, True, confidence, citations, passages, timings, question_type=info.qtype,
                   signals=signals)
+
+
+def supporting_sentences(lead: Sentence, answer_text: str, ranked: Sequence[Sentence]) -> list[Sentence]:
+    """Further quotes only when they back the same answer: they contain it, or (for clause answers) score
+    as high as the lead sentence. Loosely related sentences are passages, not citations."""
+    needle = " ".join(answer_text.lower().split())
+    short = len(needle.split()) <= 8
+    out = []
+    for s in ranked:
+        if s is lead:
+            continue
+        if (short and needle and needle in " ".join(s.text.lower().split())) or (not short and s.score >= lead.score - 0.03):
+            out.append(s)
+    return out
 
 
 def verify_citations(citations: list[Citation], text_of: Callable[[str], str | None]) -> list[Citation]:

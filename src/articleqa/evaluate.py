@@ -35,13 +35,18 @@ answerable question) are ``None`` rather than 0. Per-setting keys:
   abstention.{precision,recall,f1}         positive class "abstained"; only when unanswerables exist
   followups.{n,exact_match,f1}             answerable questions asked with a history; only when present
   calibration.ece                          expected calibration error of ``confidence`` (10 bins)
-  latency_ms.{p50,p95,mean}                wall time of ``ask`` per question
-  index.build_seconds                      time to build the evaluation index (None: index not built here)
-  eval.seconds                             wall time of the whole setting
+  latency_ms.{p50,p95,mean}                wall time of ``ask`` per question (for a follow-up this includes
+                                           the replay of its history that ``Assistant.ask`` performs)
+  index.build_seconds                      time to build the evaluation index (SQuAD; for an existing index
+                                           the manifest's value if it records one, else None)
+  eval.seconds                             time spent asking and scoring this setting's questions
 
 Top level: ``dataset``, ``created`` (UTC timestamp), ``version``, ``settings`` (the Settings used),
 ``index`` (manifest info, ``build_seconds``), ``evaluated`` (setting names), ``calibration`` (bins per
 setting), ``questions`` (one row per question and setting), ``files`` (what was written to ``out``).
+
+Both SQuAD settings are asked on one Assistant, interleaved question by question with alternating order,
+so warm caches favour neither setting's latency. ``limit``/``seed`` draw a deterministic random sample.
 
 A question's answer counts as *correct* (for calibration) when the gold is answerable, we answered, and
 answer F1 >= 0.5; ``confidence`` is read as the probability that the short answer shown is right.
@@ -143,8 +148,11 @@ def load_dataset(path: str | Path) -> EvalDataset:
             data = json.loads(raw)
         except json.JSONDecodeError:
             data = None  # maybe JSONL whose first line is an object: fall through
-        if isinstance(data, dict) and "data" in data:
-            return _load_squad(p, data)
+        if isinstance(data, dict):
+            if "data" in data:
+                return _load_squad(p, data)
+            if "question" not in data:
+                raise InputError(f"{p}: JSON but neither SQuAD (no 'data' list) nor a JSONL question set")
     return _load_jsonl(p, raw)
 
 
@@ -197,18 +205,26 @@ def _load_squad(path: Path, data: dict[str, Any]) -> EvalDataset:
     if not isinstance(articles, list):
         raise InputError(f"{path}: SQuAD 'data' must be a list of articles")
     for a_idx, article in enumerate(articles):
+        if not isinstance(article, dict):
+            raise InputError(f"{path}: data[{a_idx}] is not an object with 'title' and 'paragraphs'")
         title = str(article.get("title") or f"article {a_idx}")
         for p_idx, para in enumerate(article.get("paragraphs") or []):
-            context = para.get("context")
+            context = para.get("context") if isinstance(para, dict) else None
             if not isinstance(context, str) or not context.strip():
                 continue
             c_idx = len(contexts)
             contexts.append((context, title, f"{name}#{title}/{p_idx}"))
             for q_idx, qa in enumerate(para.get("qas") or []):
+                if not isinstance(qa, dict):
+                    raise InputError(
+                        f"{path}: data[{a_idx}].paragraphs[{p_idx}].qas[{q_idx}] is not an object"
+                    )
                 question = str(qa.get("question") or "").strip()
                 if not question:
                     continue
-                golds = _unique(str(x.get("text", "")) for x in qa.get("answers") or [])
+                golds = _unique(
+                    str(x.get("text", "")) for x in qa.get("answers") or [] if isinstance(x, dict)
+                )
                 golds = [g for g in golds if g.strip()]
                 answerable = not qa.get("is_impossible", False) and bool(golds)
                 qid = str(qa.get("id") or f"{a_idx}-{p_idx}-{q_idx}")
@@ -226,10 +242,10 @@ def sample_questions(
     questions: Sequence[EvalQuestion], limit: int | None, seed: int = 0
 ) -> list[EvalQuestion]:
     """A deterministic random sample of ``limit`` questions (dataset order kept), or all of them."""
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit must be at least 1, got {limit}")
     if limit is None or limit >= len(questions):
         return list(questions)
-    if limit < 1:
-        raise InputError(f"--limit must be at least 1, got {limit}")
     picked = sorted(random.Random(seed).sample(range(len(questions)), limit))
     return [questions[i] for i in picked]
 
@@ -496,8 +512,6 @@ def evaluate(
     settings = settings or Settings.from_env()
     ds = load_dataset(dataset)
     questions = sample_questions(ds.questions, limit, seed)
-    results: dict[str, list[dict[str, Any]]] = {}
-    seconds: dict[str, float] = {}
     build_seconds: float | None = None
 
     if ds.format == "squad":
@@ -509,14 +523,10 @@ def evaluate(
             build_seconds = time.perf_counter() - t0
             try:
                 info = _jsonable(qa.info())
+                _warm_up(qa, questions[0].doc_id)
+                results, seconds = _run_settings(qa, questions, (PER_DOC, CORPUS), _Scorer(qa), progress)
             finally:
                 _close(qa)
-            runner = Assistant.open(tmp_index, settings=settings)
-            try:
-                _warm_up(runner, questions[0].doc_id)
-                results, seconds = _run_settings(runner, questions, (PER_DOC, CORPUS), _Scorer(runner), progress)
-            finally:
-                _close(runner)
         index_info: dict[str, Any] = {
             "dir": None,
             "temporary": True,
@@ -531,9 +541,8 @@ def evaluate(
         qa = Assistant.open(idx, settings=settings)
         try:
             info = _jsonable(qa.info())
-            scorer = _Scorer(qa)
             _warm_up(qa, None)
-            results, seconds = _run_settings(qa, questions, (CORPUS,), scorer, progress)
+            results, seconds = _run_settings(qa, questions, (CORPUS,), _Scorer(qa), progress)
         finally:
             _close(qa)
         index_info = {"dir": str(idx), "temporary": False, **info}
@@ -754,7 +763,7 @@ def _plots(report: dict[str, Any], out_dir: Path) -> list[str]:
     and nothing is shown -- safe inside the CLI, tests and a running UI alike.
     """
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     settings = [s for s in report.get("evaluated", []) if isinstance(report.get(s), dict)]
     name = report["dataset"]["name"]
@@ -811,7 +820,11 @@ def _plots(report: dict[str, Any], out_dir: Path) -> list[str]:
                 edges = [lo * (hi / lo) ** (i / n_bins) for i in range(n_bins + 1)]
                 ax.hist(lat, bins=edges, color=colors.get(s, "#555555"), alpha=0.8)
                 ax.set_xscale("log")
+                # Plain-number ticks at 1-2-5 steps; matplotlib's default log labels (2x10^1, ...) collide.
+                ticks = [m * 10**e for e in range(-1, 7) for m in (1, 2, 5) if lo <= m * 10**e <= hi]
+                ax.set_xticks(ticks)
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+                ax.xaxis.set_minor_formatter(NullFormatter())
                 ax.set_xlabel("latency per question (ms, log scale)")
             else:
                 ax.hist(lat, bins=n_bins, color=colors.get(s, "#555555"), alpha=0.8)
