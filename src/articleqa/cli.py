@@ -93,6 +93,11 @@ def _cmd_index(args: argparse.Namespace) -> int:
             raise ArticleQAError("--rebuild needs the PATHs to index (the old index does not say where they were)")
     if not paths:
         raise ArticleQAError("give at least one file or folder to index, e.g. `articleqa index articles/`")
+    import logging
+
+    # pypdf logs its own complaint about a damaged file ("EOF marker not found") to stderr; the "skipped"
+    # line below already names the file and the reason, so keep it to one line per problem.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     qa = Assistant.build(paths, settings.index_dir, settings=settings, model=args.model,
                          progress=not args.no_progress and sys.stderr.isatty(), rebuild=args.rebuild)
     report = qa.last_report

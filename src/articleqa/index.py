@@ -21,6 +21,7 @@ import os
 import shutil
 import signal
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,23 @@ def _fsync_tree(root: Path) -> None:
 def _file_sizes(gen_dir: Path) -> dict[str, int]:
     return {
         str(p.relative_to(gen_dir)): p.stat().st_size
+        for p in sorted(gen_dir.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def _crc32(path: Path) -> str:
+    crc = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(4 << 20):
+            crc = zlib.crc32(block, crc)
+    return f"{crc:08x}"
+
+
+def _file_checksums(gen_dir: Path) -> dict[str, str]:
+    """CRC-32 of every file: sizes catch truncation, this catches same-size damage or tampering (~GB/s)."""
+    return {
+        str(p.relative_to(gen_dir)): _crc32(p)
         for p in sorted(gen_dir.rglob("*"))
         if p.is_file() and p.name != MANIFEST
     }
@@ -120,6 +138,12 @@ class Snapshot:
                 got = "missing" if name not in actual else f"{actual[name]} bytes, expected {size}"
                 raise IndexError_(
                     f"the index in {gen_dir.parent} is damaged ({gen_dir.name}/{name}: {got}); {REBUILD_HINT}"
+                )
+        for name, crc in manifest.get("checksums", {}).items():  # indexes written before checksums: none
+            if _crc32(gen_dir / name) != crc:
+                raise IndexError_(
+                    f"the index in {gen_dir.parent} is damaged ({gen_dir.name}/{name}: contents changed since it "
+                    f"was written); {REBUILD_HINT}"
                 )
 
     @property
@@ -198,7 +222,16 @@ class IndexStore:
         return (st.st_mtime_ns, st.st_size)
 
     def open_snapshot(self) -> Snapshot:
-        return Snapshot(self.root, self.manifest())
+        manifest = self.manifest()
+        try:
+            return Snapshot(self.root, manifest)
+        except IndexError_:
+            # Two writes may have finished between reading the manifest and opening its generation (the
+            # second prunes it): that is not damage. Open the newer generation instead.
+            newer = self.manifest()
+            if newer.get("generation") == manifest.get("generation"):
+                raise
+            return Snapshot(self.root, newer)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[WriterLock]:
@@ -291,6 +324,7 @@ class IndexStore:
             "created": base.manifest.get("created") if base else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "sources": sorted(set(base.manifest.get("sources", []) if base else []) | set(sources)),
             "files": _file_sizes(tmp),
+            "checksums": _file_checksums(tmp),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         _fsync_tree(tmp)
