@@ -24,7 +24,7 @@ import pytest
 
 from articleqa import Assistant, ingest
 from articleqa.cli import main
-from articleqa.errors import IndexError_, IndexLockedError
+from articleqa.errors import IndexLockedError
 from articleqa.index import IndexStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,13 +161,6 @@ def test_sigkill_at_each_crash_point_leaves_old_or_new(point, crashed, new_docs,
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    raises=IndexError_,
-    strict=True,
-    reason="known bug: Assistant.build(rebuild=True) deletes the old index (IndexStore.destroy) before the new "
-    "generation is written, so a crash during `articleqa index --rebuild` leaves no index at all. Fix: write the "
-    "fresh generation beside the old one (numbered after it) and swap the manifest, as for an add.",
-)
 def test_a_crash_during_rebuild_keeps_the_old_index(crashed, new_docs, old_ids) -> None:
     index_dir, returncode, err = crashed["rebuild"]
     assert returncode == -signal.SIGKILL, err

@@ -98,14 +98,13 @@ class Assistant:
         """Index ``sources`` (files, folders or Documents) into ``index_dir``, creating it if needed."""
         settings = (settings or Settings.from_env()).with_(model=model, index_dir=str(index_dir) if index_dir else None)
         store = IndexStore(settings.index_dir)
-        if rebuild:
-            with store.lock():
-                store.destroy()
-        if store.exists():
+        if store.exists() and not rebuild:
             qa = cls.open(settings.index_dir, settings=settings, model=model)
         else:
+            # A rebuild writes a fresh generation beside the old one and swaps it in: a crash midway keeps
+            # the old index, and a damaged old index is never read.
             qa = cls(settings.index_dir, settings, shared_embedder(settings.model, settings.batch_size))
-        qa.last_report = qa.add(sources, progress=progress)
+        qa.last_report = qa.add(sources, progress=progress, fresh=rebuild)
         return qa
 
     @classmethod
@@ -154,35 +153,37 @@ class Assistant:
             skipped.extend(result.skipped)
         return docs, skipped
 
-    def add(self, sources: Sequence[Source], *, progress: bool = False) -> AddReport:
-        """Ingest, chunk, embed and store new documents; already-indexed ones are reported, not re-added."""
+    def add(self, sources: Sequence[Source], *, progress: bool = False, fresh: bool = False) -> AddReport:
+        """Ingest, chunk, embed and store new documents; already-indexed ones are reported, not re-added.
+
+        ``fresh``: the new generation holds only these documents (``--rebuild``)."""
         started = time.perf_counter()
         docs, skipped = self._documents_from(sources)
         report = AddReport(skipped=skipped)
         with self.store.lock():
-            base = self.store.open_snapshot() if self.store.exists() else None
+            base = self.store.open_snapshot() if self.store.exists() and not fresh else None
             if base is not None and base.manifest["model"] != self.embedder.name:
                 raise ModelMismatchError(
                     f"the index in {self.index_dir} was built with model {base.manifest['model']!r}, "
                     f"not {self.embedder.name!r}; rebuild it with --rebuild to change models"
                 )
-            fresh: list[Document] = []
+            new_documents: list[Document] = []
             seen: set[str] = set()
             for doc in docs:
                 if doc.doc_id in seen or (base is not None and base.records.has_document(doc.doc_id)):
                     report.duplicates.append(doc)
                     continue
                 seen.add(doc.doc_id)
-                fresh.append(doc)
-            if not fresh and base is not None:
+                new_documents.append(doc)
+            if not new_documents:  # nothing to write: the index (or its absence) stays as it was
                 report.seconds = time.perf_counter() - started
                 return report
-            new_docs = self._embed_documents(fresh, base, progress)
+            new_docs = self._embed_documents(new_documents, base, progress)
             sources_seen = [str(s) for s in sources if not isinstance(s, Document)]
             self.store.write(
                 new_docs, set(), model=self.embedder.name, dim=self.embedder.dim, base=base, sources=sources_seen
             )
-        report.added = fresh
+        report.added = new_documents
         report.n_chunks = sum(len(nd.chunks) for nd in new_docs)
         report.seconds = time.perf_counter() - started
         self._current()

@@ -1,10 +1,24 @@
-"""Texts → L2-normalised float32 vectors with sentence-transformers; the bundled model by default."""
+"""Texts → L2-normalised float32 vectors with sentence-transformers; the bundled model by default.
+
+Speed notes (measured by ``articleqa bench``, see bench/bench.md):
+
+* Small encodes (a question, the few dozen sentences the answer stage re-scores) run on one torch thread.
+  On a busy 2-core machine two OpenMP threads spin against each other and a one-question encode took
+  ~300 ms instead of ~35 ms; on an idle machine one thread costs little for such tiny batches.
+* ``backend="onnx"`` / ``"onnx-int8"`` run the same weights with ONNX Runtime (exported once from the local
+  model files with ``torch.onnx``, cached under ``~/.cache/articleqa/onnx``). Optional: needs
+  ``onnxruntime`` and ``onnx`` (the ``onnx`` extra); not the default.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import os
 import threading
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +29,11 @@ from .errors import InputError
 from .offline import network_allowed
 
 log = logging.getLogger(__name__)
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+# Encodes of at most this many texts are "query time" and run on ``small_batch_threads`` torch threads.
+SMALL_BATCH = 256
+_THREADS_LOCK = threading.Lock()
 
 
 def canonical_model_name(name: str) -> str:
@@ -31,13 +50,52 @@ def resolve_model_location(name: str) -> str:
     return name
 
 
-class Embedder:
-    """Loads the model once, lazily, and encodes with length-sorted batches (sentence-transformers does)."""
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block with ``n`` torch intra-op threads (process-wide; restored afterwards). None: unchanged."""
+    if not n:
+        yield
+        return
+    import torch
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64) -> None:
+    with _THREADS_LOCK:
+        before = torch.get_num_threads()
+        if before != n:
+            torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if before != n:
+            with _THREADS_LOCK:
+                torch.set_num_threads(before)
+
+
+class Embedder:
+    """Loads the model once, lazily, and encodes with length-sorted batches (sentence-transformers does).
+
+    ``num_threads`` fixes torch's thread count for every encode; ``small_batch_threads`` (default 1) applies
+    to encodes of at most :data:`SMALL_BATCH` texts only. ``backend`` is ``torch`` (default), ``onnx`` or
+    ``onnx-int8`` (optional dependencies; vectors of ``onnx`` equal torch's to ~1e-6).
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        batch_size: int = 64,
+        *,
+        backend: str = "torch",
+        num_threads: int | None = None,
+        small_batch_threads: int | None = 1,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise InputError(f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}")
         self.name = canonical_model_name(model)
         self.batch_size = batch_size
+        self.backend = backend
+        self.num_threads = num_threads
+        self.small_batch_threads = small_batch_threads
         self._model: Any = None
+        self._onnx: OnnxEncoder | None = None
         self._lock = threading.Lock()
 
     @property
@@ -59,7 +117,7 @@ class Embedder:
             pass
         location = resolve_model_location(self.name)
         try:
-            return SentenceTransformer(location, device="cpu")
+            model = SentenceTransformer(location, device="cpu")
         except Exception as exc:  # the hub raises many types; all mean "could not load"
             hint = (
                 "check the name or path"
@@ -67,23 +125,155 @@ class Embedder:
                 else "it is not on this machine; pass a local path, or set ARTICLEQA_ALLOW_NETWORK=1 to download"
             )
             raise InputError(f"cannot load embedding model {self.name!r}: {hint} ({type(exc).__name__})") from exc
+        model.eval()
+        return model
+
+    @property
+    def onnx(self) -> OnnxEncoder:
+        if self._onnx is None:
+            with self._lock:
+                if self._onnx is None:
+                    self._onnx = OnnxEncoder.from_sentence_transformer(
+                        self.model, self.name, quantized=self.backend == "onnx-int8", num_threads=self.num_threads
+                    )
+        return self._onnx
 
     @property
     def dim(self) -> int:
         getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         return int(getter())
 
+    def _threads_for(self, n_texts: int) -> int | None:
+        if self.num_threads:
+            return self.num_threads
+        return self.small_batch_threads if n_texts <= SMALL_BATCH else None
+
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        )
+        if self.backend != "torch":
+            return self.onnx.encode(list(texts), batch_size=self.batch_size)
+        import torch
+
+        with torch_threads(self._threads_for(len(texts))), torch.inference_mode():
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+
+def _onnx_cache_dir(name: str) -> Path:
+    root = Path(os.environ.get("ARTICLEQA_ONNX_CACHE", Path.home() / ".cache" / "articleqa" / "onnx"))
+    slug = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[-60:]
+    return root / f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+
+
+class OnnxEncoder:
+    """The transformer of a sentence-transformers model run by ONNX Runtime, with mean pooling + L2 norm.
+
+    Only models whose pipeline is Transformer → mean Pooling (→ Normalize) are supported, which covers
+    all-MiniLM-L6-v2. The export uses ``torch.onnx`` on the already-loaded local weights (no hub access);
+    the int8 variant is ONNX Runtime's dynamic quantisation of the exported graph.
+    """
+
+    def __init__(self, model_path: Path, tokenizer: Any, max_length: int, num_threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = num_threads or 1
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.path = model_path
+        self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        self.input_names = {i.name for i in self.session.get_inputs()}
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+
+    @classmethod
+    def from_sentence_transformer(
+        cls, st_model: Any, name: str, *, quantized: bool = False, num_threads: int | None = None
+    ) -> OnnxEncoder:
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError as exc:
+            raise InputError("the onnx embedding backend needs `pip install onnxruntime onnx`") from exc
+        pooling = getattr(st_model[1], "pooling_mode_mean_tokens", True) if len(st_model) > 1 else True
+        if not pooling:
+            raise InputError(f"the onnx backend supports mean-pooling models only, not {name!r}")
+        cache = _onnx_cache_dir(name)
+        fp32 = cache / "model.onnx"
+        if not fp32.is_file():
+            export_onnx(st_model, fp32)
+        path = fp32
+        if quantized:
+            path = cache / "model-int8.onnx"
+            if not path.is_file():
+                quantize_onnx(fp32, path)
+        return cls(path, st_model.tokenizer, int(st_model.max_seq_length or 256), num_threads)
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        chunks: list[np.ndarray] = []
+        for i in range(0, len(texts), batch_size):
+            batch = [texts[j] for j in order[i : i + batch_size]]
+            enc = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="np")
+            feeds = {k: np.asarray(v, dtype=np.int64) for k, v in enc.items() if k in self.input_names}
+            hidden = self.session.run(None, feeds)[0]
+            mask = np.asarray(enc["attention_mask"], dtype=np.float32)[..., None]
+            pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            chunks.append(pooled.astype(np.float32))
+        stacked = np.concatenate(chunks) if chunks else out
+        result = np.empty_like(stacked)
+        result[order] = stacked
+        return np.ascontiguousarray(result)
+
+
+def export_onnx(st_model: Any, target: Path) -> None:
+    """Export the transformer of ``st_model`` (inputs: ids, mask, token types → last hidden state)."""
+    import torch
+
+    transformer = st_model[0].auto_model.eval()
+    tokenizer = st_model.tokenizer
+    sample = tokenizer(["an example sentence", "a second, longer example sentence"], padding=True, return_tensors="pt")
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+
+    class _Wrapped(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *args: Any) -> Any:
+            return self.inner(**dict(zip(names, args, strict=True))).last_hidden_state
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
+    with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's tracer warnings are noise here
+        torch.onnx.export(
+            _Wrapped(transformer), tuple(sample[n] for n in names), str(tmp), input_names=names,
+            output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False,
+        )
+    os.replace(tmp, target)
+
+
+def quantize_onnx(source: Path, target: Path) -> None:
+    """Dynamic int8 quantisation of the weights (activations stay float)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = target.with_suffix(f".tmp{os.getpid()}.onnx")
+    logging.disable(logging.WARNING)  # "consider pre-processing" advice logged on the root logger
+    try:
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        logging.disable(logging.NOTSET)
+    os.replace(tmp, target)

@@ -253,7 +253,9 @@ class IndexStore:
         say = progress or (lambda _msg: None)
         self.root.mkdir(parents=True, exist_ok=True)
         self._remove_leftovers()
-        number = int(base.manifest["generation_number"]) + 1 if base else 1
+        # Always after every generation on disk: a rebuild (base=None) must never overwrite the current one.
+        on_disk = [int(p.name[4:]) for p in self.root.glob("gen-*") if p.name[4:].isdigit()]
+        number = max([*on_disk, int(base.manifest["generation_number"]) if base else 0]) + 1
         gen_name = f"gen-{number:06d}"
         tmp = self.root / f".tmp-{gen_name}-{os.getpid()}"
         if tmp.exists():
@@ -337,8 +339,12 @@ class IndexStore:
         _crash_point("before-manifest")
         self._replace_manifest(manifest)
         _crash_point("after-manifest")
-        self._prune(keep={gen_name, base.generation if base else gen_name})
+        self._prune(keep={gen_name, base.generation if base else self._previous_generation(gen_name)})
         return manifest
+
+    def _previous_generation(self, current: str) -> str:
+        older = sorted(p.name for p in self.root.glob("gen-*") if p.name < current)
+        return older[-1] if older else current
 
     def _replace_manifest(self, manifest: dict[str, Any]) -> None:
         target = self.root / MANIFEST
@@ -362,13 +368,6 @@ class IndexStore:
         for path in self.root.glob("gen-*"):
             if path.is_dir() and path.name not in keep:
                 shutil.rmtree(path, ignore_errors=True)
-
-    def destroy(self) -> None:
-        """Remove every index file (for --rebuild); other files in the folder are left alone."""
-        for path in list(self.root.glob("gen-*")) + list(self.root.glob(".tmp-*")):
-            shutil.rmtree(path, ignore_errors=True)
-        (self.root / MANIFEST).unlink(missing_ok=True)
-
 
 def _extend_ann(base: Snapshot, vectors: np.ndarray, n_old: int) -> VectorIndex:
     """Adding to an HNSW graph is incremental: copy the old graph and insert only the new rows."""

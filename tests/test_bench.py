@@ -1,0 +1,105 @@
+"""`articleqa bench --quick` on a tiny corpus writes bench.json/bench.md/PNGs with the documented keys.
+
+No timing assertions: the numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from articleqa import bench
+
+pytestmark = pytest.mark.slow
+
+STORY = (
+    "Officials from the United States and Iran will meet in Muscat, Oman, on Friday, the foreign ministry said. "
+    "The talks were moved from Rome after Oman offered to host them. A spokesman confirmed the date.\n\n"
+    "Arab and Muslim leaders urged Washington not to walk away from the talks, two diplomats said."
+)
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    root = tmp_path_factory.mktemp("bench")
+    articles = root / "articles"
+    articles.mkdir()
+    (articles / "story.txt").write_text("Talks in Oman\n\n" + STORY, encoding="utf-8")
+    questions = root / "questions.jsonl"
+    questions.write_text(
+        "\n".join(json.dumps(q) for q in [
+            {"id": "a", "question": "Where will the officials meet?", "answers": ["Muscat"]},
+            {"id": "b", "question": "When will they meet?", "answers": ["Friday"]},
+        ]),
+        encoding="utf-8",
+    )
+    out = root / "out"
+    report = bench.run_bench(
+        out=out, index_dir=None, quick=True, articles=articles, questions=questions, scales=(2000,),
+        cold_runs=1, progress=False,
+    )
+    return report, out
+
+
+def test_quick_bench_writes_files_and_keys(quick_report: tuple[dict, Path]) -> None:
+    report, out = quick_report
+    assert (out / "bench.json").is_file() and (out / "bench.md").is_file()
+    on_disk = json.loads((out / "bench.json").read_text(encoding="utf-8"))
+    assert on_disk["meta"]["quick"] is True
+    art = on_disk["corpora"]["article"]
+    for key in ("documents_per_s", "chunks_per_s", "tokens_per_s", "embedding_share", "disk", "seconds"):
+        assert key in art["indexing"]
+    assert art["indexing"]["disk"]["bytes_per_chunk"] > 0
+    assert "total" in art["questions"]["latency_ms"]
+    assert {"p50", "p95"} <= set(art["questions"]["latency_ms"]["total"])
+    assert "answer_recall_at_5" in art["questions"]
+    assert art["peak_rss_mb"] > 0
+    for key in ("chunks_per_s", "question_ms", "answer_recall_at_5"):
+        assert key in art["baseline"]
+    assert {"indexing_chunks_per_s", "question_p50", "question_p95"} <= set(art["vs_baseline"])
+    assert "median_ms" in on_disk["cold_start"]
+    (scale,) = on_disk["scale"]
+    assert scale["n"] == 2000 and scale["measured"] is True, scale
+    for key in ("index", "dense_build_s", "dense_search_ms", "bm25_search_ms", "recall_at_10", "peak_rss_mb"):
+        assert key in scale
+    assert "skipped" in on_disk["onnx"]
+    assert on_disk["targets"]
+    md = (out / "bench.md").read_text(encoding="utf-8")
+    assert "# articleqa benchmarks" in md and "Cold start" in md and "Scale" in md
+    for png in on_disk["plots"]:
+        assert (out / png).is_file()
+    assert report["corpora"]["article"]["indexing"]["n_chunks"] >= 1
+
+
+def test_helpers() -> None:
+    assert bench.summarize([])["p50"] is None
+    s = bench.summarize([1.0, 2.0, 3.0, 4.0])
+    assert s["p50"] == 2.5 and s["n"] == 4
+    assert bench.fixed_chunks("a b c d e", words=2) == ["a b", "c d", "e"]
+    base = np.eye(4, dtype=np.float32)
+    v = bench.synthetic_vectors(base, 10, seed=0)
+    assert v.shape == (10, 4) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    truth = bench._exact_topk(v, v[:2], 3, block=4)
+    assert truth[0][0] == 0 and truth[1][0] == 1
+
+
+def test_onnx_backend_matches_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The optional ONNX Runtime backend the bench compares: same vectors as torch (fp32), close for int8."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from articleqa.embedding import Embedder
+
+    monkeypatch.setenv("ARTICLEQA_ONNX_CACHE", str(tmp_path / "onnx"))
+    torch_emb = Embedder()
+    texts = ["Where are the talks held?", STORY, "A short one."]
+    ref = torch_emb.encode(texts)
+    for backend, floor in (("onnx", 0.9999), ("onnx-int8", 0.95)):
+        emb = Embedder(backend=backend)
+        emb._model = torch_emb.model
+        got = emb.encode(texts)
+        assert got.shape == ref.shape and got.dtype == np.float32
+        assert np.min(np.sum(got * ref, axis=1)) >= floor
+        assert emb.encode_query(texts[0]).shape == (ref.shape[1],)
