@@ -180,6 +180,34 @@ def _verb_objects(doc: object, info: QuestionInfo) -> list[tuple[int, int, str |
     return out
 
 
+_AGENT = "AGENT"
+
+
+def _verb_agents(doc: object, info: QuestionInfo) -> list[tuple[int, int, str | None]]:
+    """Who did what the question asks: the subject of its verb, climbing through "reached out … to urge"
+    and resolving "leaders who pressed" to "leaders"."""
+    out: list[tuple[int, int, str | None]] = []
+    for tok in doc:  # type: ignore[attr-defined]
+        if tok.pos_ not in {"VERB", "AUX"} or stem(tok.text) not in info.verbs:
+            continue
+        node = tok
+        for _ in range(4):
+            subjects = [c for c in node.children if c.dep_ in {"nsubj", "agent"}]
+            if subjects:
+                subj = subjects[0]
+                if subj.dep_ == "agent":  # passive "by X"
+                    subj = next((c for c in subj.children if c.dep_ == "pobj"), subj)
+                if subj.lower_ in {"who", "that", "which"} and node.dep_ == "relcl":
+                    subj = node.head
+                out.append((subj.left_edge.i, subj.i + 1 if subj.dep_ != "nsubj" else subj.right_edge.i + 1, _AGENT))
+                break
+            if node.dep_ in {"xcomp", "advcl", "conj", "ccomp", "relcl", "acl"} and node.head is not node:
+                node = node.head
+            else:
+                break
+    return out
+
+
 def _chunk_label(chunk: object, ents: Sequence[object]) -> str | None:
     """A noun phrase takes an entity's type only when the entity is its head ("Muscat"), or
     PERSON when its head is a person noun ("Arab and Muslim leaders"), not for any entity inside it."""
@@ -240,6 +268,8 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
             pool.append((ent.start, ent.end, ent.label_))
         if info.verbs and not info.expected:
             pool[:0] = _verb_objects(doc, info)  # first, so a noun phrase at the same place does not shadow it
+        if info.verbs and info.qtype == "who":
+            pool[:0] = _verb_agents(doc, info)
         for nc in chunks:
             pool.append((nc.start, nc.end, _chunk_label(nc, doc.ents)))
         focus_positions = [t.i for t in doc if info.focus and t.lower_ in {info.focus, info.focus + "s"}]
@@ -260,7 +290,8 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
             novel = [w for w in content if w not in q_words and stem(w) not in q_terms]
             if not novel:
                 continue
-            typed = label in info.expected if info.expected else is_object
+            is_agent = label == _AGENT
+            typed = is_agent or (label in info.expected if info.expected else is_object)
             if info.focus and not typed and span_toks.root.lower_ in {info.focus, info.focus.rstrip("s")}:
                 typed = True
             if info.expected and not typed and info.qtype in {"when", "how_many", "how_much", "how_long"}:
@@ -274,6 +305,7 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
             score = (
                 sent.score
                 + (0.35 if typed else 0.0)
+                + (0.25 if is_agent else 0.0)
                 + 0.25 * proximity
                 + (0.1 if prep else 0.0)
                 + 0.3 * novelty

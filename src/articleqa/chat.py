@@ -23,24 +23,36 @@ class Turn:
     answer: Answer | None
 
 
-def _subject_phrase(question: str, plural: bool | None) -> str | None:
-    """The main noun phrase of an earlier question: what a pronoun in the next one most likely means."""
+def _subject_phrase(question: str, plural: bool | None, answer: str | None = None) -> str | None:
+    """The main noun phrase of an earlier question: what a pronoun in the next one most likely means.
+
+    The phrase keeps its complements ("the U.S. Secretary of State"); a wh-phrase ("Which country") means
+    the earlier answer, when there was one."""
     doc = parse(question)
-    phrases = []
+    phrases: list[tuple[str, bool, bool]] = []
     for nc in doc.noun_chunks:
-        if nc.root.lower_ in WH_WORDS or nc.root.pos_ == "PRON":
+        if nc.root.pos_ == "PRON":
             continue
         is_plural = nc.root.tag_ in {"NNS", "NNPS"} or any(t.lower_ == "and" for t in nc)
-        phrases.append((nc, is_plural))
+        is_subject = nc.root.dep_ in {"nsubj", "nsubjpass"}
+        if any(t.lower_ in WH_WORDS for t in nc):
+            if answer:
+                phrases.append((answer, is_plural, is_subject))
+            continue
+        end = nc.end
+        while end < len(doc) and doc[end].dep_ == "prep" and doc[end].head.i == nc.root.i:
+            end = doc[end].right_edge.i + 1  # "Secretary [of State]"
+        text = doc[nc.start : end].text if end - nc.start <= 10 else nc.text
+        phrases.append((text, is_plural, is_subject))
     if not phrases:
         return None
     # The grammatical subject is the likeliest antecedent ("the talks" in "Where will the talks take place?").
-    phrases.sort(key=lambda item: 0 if item[0].root.dep_ in {"nsubj", "nsubjpass"} else 1)
+    phrases.sort(key=lambda item: 0 if item[2] else 1)
     if plural:
-        matching = [nc for nc, p in phrases if p == plural]
+        matching = [text for text, p, _s in phrases if p == plural]
         if matching:
-            return matching[0].text
-    return phrases[0][0].text
+            return matching[0]
+    return phrases[0][0]
 
 
 def _possessive(phrase: str) -> str:
@@ -69,7 +81,7 @@ def rewrite(question: str, history: Sequence[Turn]) -> str | None:
             return f"in {prev_answer}"
         if low in _PERSON_PRONOUNS and prev_info.qtype == "who" and prev_answer:
             return _possessive(prev_answer) if low in {"his", "hers"} else prev_answer
-        phrase = _subject_phrase(prev.standalone, low in _PLURAL_PRONOUNS)
+        phrase = _subject_phrase(prev.standalone, low in _PLURAL_PRONOUNS, prev_answer)
         if phrase is None:
             return word
         if low in {"its", "their", "theirs", "his", "hers"}:
