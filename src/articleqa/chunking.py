@@ -23,17 +23,22 @@ def _sentencizer() -> Any:
     return nlp
 
 
+def _strip_span(text: str, start: int, end: int) -> Span:
+    """The span without surrounding whitespace (possibly empty)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def _paragraph_spans(text: str) -> list[Span]:
     """Lines are paragraphs in saved articles; a sentence never crosses a line break."""
     spans: list[Span] = []
     pos = 0
     for line in text.split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        start, end = _strip_span(text, pos, pos + len(line))
+        pos += len(line) + 1
         if end > start:
             spans.append((start, end))
     return spans
@@ -50,12 +55,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         nlp.pipe(region[a:b] for a, b in paragraphs), paragraphs, strict=True
     ):
         for sent in doc.sents:
-            s = start + p_start + sent.start_char
-            e = start + p_start + sent.end_char
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
+            s, e = _strip_span(text, start + p_start + sent.start_char, start + p_start + sent.end_char)
             if e > s:
                 spans.append((s, e))
     return _move_opening_quotes(text, spans)
