@@ -5,7 +5,7 @@
 Asks every SQuAD 2.0 question over its own paragraph (and off-topic questions over the bundled article)
 with abstention switched off, then fits a logistic model "answerable?" over Answer.signals and picks the
 threshold with the best abstention F1 among those that answer ≥ 80% of answerable questions (the product
-default is set a little lower, to answer ≥ 85%; see README "Abstention"). Reports
+default is lower, to answer ≥ 90%; see README "Abstention"). Reports
 5-fold out-of-fold figures too, so the printed numbers are not only in-sample.
 """
 

@@ -36,6 +36,8 @@ class Sentence:
     score: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
     terms: frozenset[str] = frozenset()
+    # Words of the passage and title around the sentence: names it leaves implicit ("the repairs") are there.
+    context: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -53,12 +55,15 @@ def candidate_sentences(passages: Sequence[Passage], max_passages: int) -> list[
     out: list[Sentence] = []
     for p in passages[:max_passages]:
         c = p.chunk
+        context = frozenset(_name_keys(f"{p.title} {c.text}"))
         for s, e in split_sentences(c.text):
             key = (c.doc_id, c.start + s)
             if key in seen:
                 continue
             seen.add(key)
-            out.append(Sentence(c.doc_id, c.start + s, c.start + e, c.text[s:e], p.rank, p.title, p.source))
+            out.append(
+                Sentence(c.doc_id, c.start + s, c.start + e, c.text[s:e], p.rank, p.title, p.source, context=context)
+            )
     return out
 
 
@@ -397,23 +402,27 @@ def shortest_clause(info: QuestionInfo, sentence: Sentence) -> tuple[int, int]:
 _NAME_OR_NUMBER = re.compile(r"\b(?:[A-Z][\w'’.-]*|\d[\d,.]*)")
 
 
+def _name_keys(text: str) -> list[str]:
+    return [stem(w.strip(".,;:’'\"“”()")) for w in text.split()]
+
+
 def entity_coverage(question: str, sentence: Sentence) -> float:
-    """Share of the question's names and numbers (capitalised words after the first, digits) that the
-    sentence contains: an answer about another person, year or place is the usual unanswerable trap."""
+    """Share of the question's names and numbers (capitalised words after the first, digits) found in the
+    sentence or its passage: an answer about another person, year or place is the usual unanswerable trap."""
     first = question.split()[0] if question.split() else ""
     marks = [m.group(0) for m in _NAME_OR_NUMBER.finditer(question) if m.start() > len(first) or m.group(0)[0].isdigit()]
     keys = {stem(m.strip(".,")) for m in marks if m.lower() not in STOPWORDS}
     if not keys:
         return 1.0
-    present = sentence.terms | {stem(w.strip(".,")) for w in sentence.text.split()}
+    present = sentence.terms | sentence.context | set(_name_keys(sentence.text))
     return sum(k in present for k in keys) / len(keys)
 
 
 # Logistic weights over the signals below, fitted on the SQuAD 2.0 dev sample plus off-topic questions
 # about the bundled article (eval/calibrate.py prints them); a correct answer is the positive class.
 CONFIDENCE_WEIGHTS = {
-    "bias": -2.19, "sim": 1.825, "overlap": 0.115, "typed": -0.229, "untyped": -0.943, "coverage": 0.406,
-    "margin": 0.033, "passage_coverage": 1.072,
+    "bias": -2.548, "sim": 1.776, "overlap": 0.37, "typed": -0.251, "untyped": -0.86, "coverage": 0.982,
+    "margin": 0.123, "passage_coverage": 0.602,
 }
 
 

@@ -26,7 +26,7 @@ class Settings:
     candidates: int = field(default=50, metadata={"help": "candidates per retriever before fusion"})
     fusion: str = field(default="rrf", metadata={"help": "rrf | weighted | dense | bm25"})
     fusion_weight: float = field(default=0.5, metadata={"help": "dense weight for weighted fusion"})
-    abstain_threshold: float = field(default=0.40, metadata={"help": "confidence below which we decline"})
+    abstain_threshold: float = field(default=0.35, metadata={"help": "confidence below which we decline"})
     max_citations: int = field(default=3, metadata={"help": "quotes shown under an answer"})
     answer_cache: int = field(default=256, metadata={"help": "recent answers kept (0 turns the cache off)"})
     max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are skipped"})
