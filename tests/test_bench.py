@@ -38,7 +38,7 @@ def quick_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     )
     out = root / "out"
     report = bench.run_bench(
-        out=out, index_dir=None, quick=True, articles=articles, questions=questions, scales=(2000,),
+        out=out, index_dir=None, quick=True, load=True, articles=articles, questions=questions, scales=(2000,),
         cold_runs=1, progress=False,
     )
     return report, out
@@ -66,6 +66,7 @@ def test_quick_bench_writes_files_and_keys(quick_report: tuple[dict, Path]) -> N
     for key in ("index", "dense_build_s", "dense_search_ms", "bm25_search_ms", "recall_at_10", "peak_rss_mb"):
         assert key in scale
     assert "skipped" in on_disk["onnx"]
+    assert on_disk["load"]["questions"] > 0 and on_disk["load"]["n_errors"] == 0
     assert on_disk["targets"]
     md = (out / "bench.md").read_text(encoding="utf-8")
     assert "# articleqa benchmarks" in md and "Cold start" in md and "Scale" in md

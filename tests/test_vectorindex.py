@@ -86,7 +86,7 @@ def test_index_store_uses_ivf_above_the_limit(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_lexical_scores_equal_bm25s(tmp_path: Path) -> None:
-    """The fast posting-list add gives bm25s' own scores, before and after a save/load (memory-mapped)."""
+    """LexicalIndex scores are bm25s' own, before and after a save/load (memory-mapped)."""
     from articleqa.lexical import LexicalIndex, tokenize
 
     texts = [

@@ -36,6 +36,7 @@ class Sentence:
     score: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
     terms: frozenset[str] = frozenset()
+    passage_sim: float = 0.0  # the passage's dense similarity to the question
     # Words of the passage and title around the sentence: names it leaves implicit ("the repairs") are there.
     context: frozenset[str] = frozenset()
 
@@ -62,7 +63,8 @@ def candidate_sentences(passages: Sequence[Passage], max_passages: int) -> list[
                 continue
             seen.add(key)
             out.append(
-                Sentence(c.doc_id, c.start + s, c.start + e, c.text[s:e], p.rank, p.title, p.source, context=context)
+                Sentence(c.doc_id, c.start + s, c.start + e, c.text[s:e], p.rank, p.title, p.source,
+                         passage_sim=float(p.scores.get("dense", 0.0)), context=context)
             )
     return out
 
@@ -78,7 +80,8 @@ def _idf(sentences: Sequence[Sentence], terms: Sequence[str]) -> dict[str, float
 # Sentence-scoring weights, fitted by eval/fit_sentences.py (logistic regression "this sentence holds the
 # answer" on half of NewsQA dev's stories, checked on the other half).
 SENTENCE_WEIGHTS = {"sim": 0.45, "overlap": 0.40, "prior": 0.08, "lead": 0.0, "typed": 0.12}
-TYPED_CHECKS = 8  # only the best few sentences are parsed for entities: parsing is the costly part
+TYPED_CHECKS = 8  # only the best few sentences are parsed for entities: parsing is costly
+EMBEDDED_SENTENCES = 12  # and only the likeliest few are embedded
 
 
 def sentence_features(info: QuestionInfo, sentences: list[Sentence], sims: np.ndarray) -> None:
@@ -108,8 +111,15 @@ def score_sentences(
     """Set Sentence.score in place; features kept for confidence and debugging."""
     if not sentences:
         return
-    sims = encode([s.text for s in sentences]) @ query_vector
-    sentence_features(info, sentences, sims)
+    # Embedding sentences is the costly step, so only the likeliest ones are embedded: a first pass ranks
+    # all of them by term overlap and by their passage's own similarity to the question.
+    sentence_features(info, sentences, np.array([s.passage_sim for s in sentences], dtype=np.float32))
+    shortlist = sorted(sentences, key=lambda s: -_weighted(s.features))[:EMBEDDED_SENTENCES]
+    sims = encode([s.text for s in shortlist]) @ query_vector
+    for s in sentences:
+        s.features["sim"] = 0.0
+    for s, sim in zip(shortlist, sims, strict=True):
+        s.features["sim"] = float(sim)
     for s in sentences:
         s.score = _weighted(s.features)
     if info.expected:
