@@ -67,6 +67,7 @@ def test_quick_bench_writes_files_and_keys(quick_report: tuple[dict, Path]) -> N
         assert key in scale
     assert "skipped" in on_disk["onnx"]
     assert on_disk["load"]["questions"] > 0 and on_disk["load"]["n_errors"] == 0
+    assert on_disk["ui_load"]["completed"] == 20 and on_disk["ui_load"]["errors"] == 0
     assert on_disk["targets"]
     md = (out / "bench.md").read_text(encoding="utf-8")
     assert "# articleqa benchmarks" in md and "Cold start" in md and "Scale" in md

@@ -617,6 +617,27 @@ def load_test(qa: Any, questions: Sequence[BenchQuestion], users: int = 4, per_u
             "errors": errors[:5], "n_errors": len(errors)}
 
 
+def ui_load_test(qa: Any, questions: Sequence[BenchQuestion], users: int, per_user: int) -> dict[str, Any]:
+    """The web UI on a loopback port, driven by ``users`` gradio_client users through its /ask endpoint."""
+    import socket
+
+    from .loadtest import run_load
+    from .ui import build_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    app = build_app(qa)
+    app.queue(default_concurrency_limit=8).launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, share=False, quiet=True
+    )
+    try:
+        qs = [q.question for q in questions] or list(FALLBACK_QUESTIONS)
+        return run_load(f"http://127.0.0.1:{port}/", users=users, questions_per_user=per_user, questions=qs)
+    finally:
+        app.close()
+
+
 # ---------------------------------------------------------------------------------------------- report
 def _fmt(v: Any, digits: int = 1) -> str:
     if v is None:
@@ -803,6 +824,12 @@ def render_markdown(report: dict[str, Any], plots: Sequence[str]) -> str:
                   f"{ld['users']} threads, {ld['questions']} questions in {ld['seconds']} s = "
                   f"{ld['questions_per_s']} questions/s; latency p50 {_fmt(ld['latency_ms']['p50'], 1)} ms, "
                   f"p95 {_fmt(ld['latency_ms']['p95'], 1)} ms; errors {ld['n_errors']}.", ""]
+    if report.get("ui_load"):
+        ul = report["ui_load"]
+        lines += ["## Load on the web UI (gradio_client users on loopback)", "",
+                  f"{ul['users']} users × {ul['questions_per_user']} questions: {ul['completed']} answered, "
+                  f"{ul['errors']} errors, {ul['throughput_qps']} questions/s, latency p50 {_fmt(ul['p50_ms'], 0)} ms, "
+                  f"p95 {_fmt(ul['p95_ms'], 0)} ms (max {_fmt(ul['max_ms'], 0)} ms).", ""]
     t = report.get("targets")
     if t:
         lines += ["## Targets", "", "| target | wanted | measured | met |", "|---|---:|---:|---|"]
@@ -913,6 +940,9 @@ def run_bench(
                 if load:
                     _say(progress, f"{corpus.name}: load test")
                     report["load"] = load_test(qa, corpus.questions)
+                    users, per_user = (5, 4) if quick else (50, 10)
+                    _say(progress, f"{corpus.name}: UI server load test, {users} gradio_client users × {per_user}")
+                    report["ui_load"] = ui_load_test(qa, corpus.questions, users, per_user)
             report["corpora"][corpus.name if corpus.name == "article" else "newsqa-dev"] = entry
 
         # cold start: the project's default index if it exists, else the article index built above
