@@ -82,6 +82,7 @@ def _idf(sentences: Sequence[Sentence], terms: Sequence[str]) -> dict[str, float
 SENTENCE_WEIGHTS = {"sim": 0.45, "overlap": 0.40, "prior": 0.08, "lead": 0.0, "typed": 0.12}
 TYPED_CHECKS = 8  # only the best few sentences are parsed for entities: parsing is costly
 EMBEDDED_SENTENCES = 12  # and only the likeliest few are embedded
+SENTENCE_IN_SPAN = 1.5  # how much the sentence's own score counts in a phrase's score
 
 
 def sentence_features(info: QuestionInfo, sentences: list[Sentence], sims: np.ndarray) -> None:
@@ -318,7 +319,7 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
             novelty = len(novel) / len(content)
             focus_dist = min((min(abs(i - a), abs(i - (b - 1))) for i in focus_positions), default=None)
             score = (
-                sent.score
+                SENTENCE_IN_SPAN * sent.score
                 + (0.35 if typed else 0.0)
                 + (0.25 if is_agent else 0.0)
                 + 0.25 * proximity
