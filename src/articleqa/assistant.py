@@ -28,18 +28,18 @@ from .retrieval import retrieve
 
 log = logging.getLogger(__name__)
 
-_EMBEDDERS: dict[tuple[str, int], Embedder] = {}
+_EMBEDDERS: dict[tuple[str, int, str], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 Source = str | Path | Document
 
 
-def shared_embedder(model: str, batch_size: int) -> Embedder:
+def shared_embedder(model: str, batch_size: int, backend: str = "torch") -> Embedder:
     """One loaded model per process, whichever Assistant asks for it."""
-    key = (canonical_model_name(model), batch_size)
+    key = (canonical_model_name(model), batch_size, backend)
     with _EMBEDDERS_LOCK:
         if key not in _EMBEDDERS:
-            _EMBEDDERS[key] = Embedder(model, batch_size)
+            _EMBEDDERS[key] = Embedder(model, batch_size, backend=backend)
         return _EMBEDDERS[key]
 
 
@@ -103,7 +103,8 @@ class Assistant:
         else:
             # A rebuild writes a fresh generation beside the old one and swaps it in: a crash midway keeps
             # the old index, and a damaged old index is never read.
-            qa = cls(settings.index_dir, settings, shared_embedder(settings.model, settings.batch_size))
+            embedder = shared_embedder(settings.model, settings.batch_size, settings.embedding_backend)
+            qa = cls(settings.index_dir, settings, embedder)
         qa.last_report = qa.add(sources, progress=progress, fresh=rebuild)
         return qa
 
@@ -123,7 +124,8 @@ class Assistant:
                 f"use --model {built_with}, or rebuild it with `articleqa index --rebuild PATH... --model {requested}`"
             )
         settings = settings.with_(model=built_with)
-        qa = cls(settings.index_dir, settings, shared_embedder(built_with, settings.batch_size))
+        embedder = shared_embedder(built_with, settings.batch_size, settings.embedding_backend)
+        qa = cls(settings.index_dir, settings, embedder)
         qa._current()
         return qa
 

@@ -30,6 +30,9 @@ class Settings:
     max_citations: int = field(default=3, metadata={"help": "quotes shown under an answer"})
     answer_cache: int = field(default=256, metadata={"help": "recent answers kept (0 turns the cache off)"})
     max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are skipped"})
+    embedding_backend: str = field(
+        default="torch", metadata={"help": "torch | onnx | onnx-int8 (needs the `onnx` extra; see bench.md)"}
+    )
     batch_size: int = field(default=64, metadata={"help": "embedding batch size"})
     allow_network: bool = field(default=False, metadata={"help": "let Hugging Face hub downloads happen"})
 
