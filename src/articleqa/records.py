@@ -91,8 +91,8 @@ class Citation:
     start: int
     end: int
     score: float
-    # The short answer's characters inside ``quote``, as offsets into Document.text
-    # (answer_start <= start < end <= answer_end never; rather start <= answer_start < answer_end <= end).
+    # The short answer's characters inside ``quote``, as offsets into Document.text:
+    # start <= answer_start < answer_end <= end (only on the first citation; None elsewhere).
     answer_start: int | None = None
     answer_end: int | None = None
     author: str | None = None
