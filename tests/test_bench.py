@@ -105,3 +105,7 @@ def test_onnx_backend_matches_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert got.shape == ref.shape and got.dtype == np.float32
         assert np.min(np.sum(got * ref, axis=1)) >= floor
         assert emb.encode_query(texts[0]).shape == (ref.shape[1],)
+        # A second process finds the export on disk and needs neither torch nor sentence-transformers.
+        cached = Embedder(backend=backend)
+        assert np.allclose(cached.encode(texts), got, atol=1e-5)
+        assert cached._model is None and cached.dim == ref.shape[1]

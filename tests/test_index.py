@@ -22,7 +22,8 @@ def test_manifest_records_model_dimension_counts_and_format(article_index):
     assert manifest["model"] == "all-MiniLM-L6-v2"
     assert manifest["dim"] == 384
     assert manifest["n_documents"] == 1 and manifest["n_chunks"] >= 3
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
+    assert manifest["sentences"]["n_units"] >= manifest["n_chunks"]
     assert manifest["vector_index"]["kind"] == "flat"
 
 

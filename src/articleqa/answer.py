@@ -39,6 +39,7 @@ class Sentence:
     passage_sim: float = 0.0  # the passage's dense similarity to the question
     # Words of the passage and title around the sentence: names it leaves implicit ("the repairs") are there.
     context: frozenset[str] = frozenset()
+    sim: float | None = None  # similarity of the stored sentence vector to the question, when the index has it
 
 
 @dataclass
@@ -57,14 +58,20 @@ def candidate_sentences(passages: Sequence[Passage], max_passages: int) -> list[
     for p in passages[:max_passages]:
         c = p.chunk
         context = frozenset(_name_keys(f"{p.title} {c.text}"))
-        for s, e in split_sentences(c.text):
+        # Stored sentences come with their similarity; an index without them is split here instead.
+        spans = (
+            [(s.start - c.start, s.end - c.start, s.similarity) for s in p.sentences]
+            if p.sentences
+            else [(s, e, None) for s, e in split_sentences(c.text)]
+        )
+        for s, e, sim in spans:
             key = (c.doc_id, c.start + s)
             if key in seen:
                 continue
             seen.add(key)
             out.append(
                 Sentence(c.doc_id, c.start + s, c.start + e, c.text[s:e], p.rank, p.title, p.source,
-                         passage_sim=float(p.scores.get("dense", 0.0)), context=context)
+                         passage_sim=float(p.scores.get("dense", 0.0)), context=context, sim=sim)
             )
     return out
 
@@ -112,15 +119,19 @@ def score_sentences(
     """Set Sentence.score in place; features kept for confidence and debugging."""
     if not sentences:
         return
-    # Embedding sentences is the costly step, so only the likeliest ones are embedded: a first pass ranks
-    # all of them by term overlap and by their passage's own similarity to the question.
-    sentence_features(info, sentences, np.array([s.passage_sim for s in sentences], dtype=np.float32))
-    shortlist = sorted(sentences, key=lambda s: -_weighted(s.features))[:EMBEDDED_SENTENCES]
-    sims = encode([s.text for s in shortlist]) @ query_vector
-    for s in sentences:
-        s.features["sim"] = 0.0
-    for s, sim in zip(shortlist, sims, strict=True):
-        s.features["sim"] = float(sim)
+    # Sentence vectors normally come from the index. Without them (an index of format 1) embedding is the
+    # costly step, so only the likeliest few are embedded: a first pass ranks all of them by term overlap
+    # and by their passage's own similarity to the question.
+    if all(s.sim is not None for s in sentences):
+        sentence_features(info, sentences, np.array([s.sim for s in sentences], dtype=np.float32))
+    else:
+        sentence_features(info, sentences, np.array([s.passage_sim for s in sentences], dtype=np.float32))
+        shortlist = sorted(sentences, key=lambda s: -_weighted(s.features))[:EMBEDDED_SENTENCES]
+        sims = encode([s.text for s in shortlist]) @ query_vector
+        for s in sentences:
+            s.features["sim"] = 0.0
+        for s, sim in zip(shortlist, sims, strict=True):
+            s.features["sim"] = float(sim)
     for s in sentences:
         s.score = _weighted(s.features)
     if info.expected:

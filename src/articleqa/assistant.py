@@ -17,11 +17,11 @@ import numpy as np
 from . import ingest
 from .answer import NOT_FOUND, build_answer, verify_citations
 from .chat import Conversation, Turn, rewrite
-from .chunking import chunk_document
 from .config import Settings
 from .embedding import Embedder, canonical_model_name
 from .errors import InputError, ModelMismatchError
-from .index import IndexStore, NewDocument, Snapshot, content_hash
+from .index import IndexStore, NewDocument, Snapshot
+from .indexing import prepare_documents
 from .question import classify
 from .records import AddReport, Answer, Document, DocumentInfo, Skipped
 from .retrieval import retrieve
@@ -180,38 +180,35 @@ class Assistant:
             if not new_documents:  # nothing to write: the index (or its absence) stays as it was
                 report.seconds = time.perf_counter() - started
                 return report
-            new_docs = self._embed_documents(new_documents, base, progress)
+            to_embed = new_documents
+            if base is not None and base.sentences is None:
+                # An index written before sentence vectors were stored: re-embed its documents too, once.
+                log.info("upgrading the index in %s to store sentence vectors", self.index_dir)
+                to_embed = [*base.records.documents(), *new_documents]
+                base = None
+            new_docs = self._embed_documents(to_embed, base, progress)
             sources_seen = [str(s) for s in sources if not isinstance(s, Document)]
             self.store.write(
                 new_docs, set(), model=self.embedder.name, dim=self.embedder.dim, base=base, sources=sources_seen
             )
         report.added = new_documents
-        report.n_chunks = sum(len(nd.chunks) for nd in new_docs)
+        report.n_chunks = sum(len(nd.chunks) for nd in new_docs if nd.document.doc_id in seen)
         report.seconds = time.perf_counter() - started
         self._current()
         return report
 
     def _embed_documents(self, docs: list[Document], base: Snapshot | None, progress: bool) -> list[NewDocument]:
-        """Chunk and embed; vectors of chunks whose text is already indexed are reused, not recomputed."""
-        chunked = [
-            (d, chunk_document(d, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens)) for d in docs
-        ]
-        texts = [c.text for _d, chunks in chunked for c in chunks]
-        hashes = [content_hash(t) for t in texts]
-        known = base.records.rows_by_hash(hashes) if base is not None else {}
-        todo = [i for i, h in enumerate(hashes) if h not in known]
-        vectors = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
-        if todo:
-            vectors[todo] = self.embedder.encode([texts[i] for i in todo], show_progress=progress)
-        for i, h in enumerate(hashes):
-            if h in known and base is not None:
-                vectors[i] = base.vectors[known[h]]
-        out: list[NewDocument] = []
-        pos = 0
-        for doc, chunks in chunked:
-            out.append(NewDocument(doc, chunks, vectors[pos : pos + len(chunks)]))
-            pos += len(chunks)
-        return out
+        """Segment and embed; sentences whose text is already indexed reuse their stored vectors."""
+        prepared = prepare_documents(
+            docs,
+            lambda texts: self.embedder.encode(texts, show_progress=progress),
+            chunk_tokens=self.settings.chunk_tokens,
+            overlap_tokens=self.settings.chunk_overlap_tokens,
+            base=base,
+        )
+        if prepared.n_reused:
+            log.info("reused %d of %d sentence vectors already in the index", prepared.n_reused, prepared.n_units)
+        return prepared.documents
 
     def remove(self, doc_id: str) -> bool:
         """Remove one document; False if it was not in the index."""
@@ -303,6 +300,7 @@ class Assistant:
         found = retrieve(
             snap, question, qvec, k=max(k, 5), candidates=self.settings.candidates,
             method=self.settings.fusion, dense_weight=self.settings.fusion_weight,
+            sentence_weight=self.settings.sentence_weight,
             doc_ids=list(doc_ids) if doc_ids is not None else None,
         )
         answer = build_answer(

@@ -50,7 +50,8 @@ DEFAULT_QUESTIONS = ROOT / "eval" / "questions.jsonl"
 FULL_SCALES = (10_000, 100_000, 1_000_000)
 QUICK_SCALES = (10_000,)
 STAGES = (
-    "analysis", "question_embedding", "dense_search", "bm25", "fusion", "rescoring", "span_extraction", "total",
+    "analysis", "question_embedding", "dense_search", "bm25", "sentence_search", "fusion", "rescoring",
+    "span_extraction", "total",
 )
 BASELINE_WORDS = 150
 COLD_QUESTION = "Where are the talks held?"
@@ -169,9 +170,10 @@ def _dir_bytes(path: Path) -> dict[str, int]:
 
 
 def index_corpus(corpus: Corpus, index_dir: Path, settings: Any, embedder: Any) -> dict[str, Any]:
-    """Chunk → embed → write a fresh index, timing each stage (what Assistant.build does after ingest)."""
+    """Segment → embed → write a fresh index, timing each stage (what Assistant.build does after ingest)."""
     from .chunking import chunk_document
-    from .index import IndexStore, NewDocument
+    from .index import IndexStore
+    from .indexing import prepare_documents
 
     warm_up_s = 0.0
     if index_dir.exists():
@@ -181,34 +183,37 @@ def index_corpus(corpus: Corpus, index_dir: Path, settings: Any, embedder: Any) 
         chunk_document(corpus.documents[0], settings.chunk_tokens, settings.chunk_overlap_tokens)
         warm_up_s = time.perf_counter() - t
     t0 = time.perf_counter()
-    chunked = [(d, chunk_document(d, settings.chunk_tokens, settings.chunk_overlap_tokens)) for d in corpus.documents]
-    t1 = time.perf_counter()
-    texts = [c.text for _d, cs in chunked for c in cs]
-    vectors = embedder.encode(texts)
+    prepared = prepare_documents(
+        corpus.documents, embedder.encode, chunk_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+    )
     t2 = time.perf_counter()
-    new_docs, pos = [], 0
-    for doc, chunks in chunked:
-        new_docs.append(NewDocument(doc, chunks, vectors[pos : pos + len(chunks)]))
-        pos += len(chunks)
     store = IndexStore(index_dir)
     with store.lock():
-        manifest = store.write(new_docs, set(), model=embedder.name, dim=embedder.dim, base=None)
+        manifest = store.write(prepared.documents, set(), model=embedder.name, dim=embedder.dim, base=None)
     t3 = time.perf_counter()
+    chunks = [c for nd in prepared.documents for c in nd.chunks]
+    texts = [c.text for c in chunks]
+    vectors = np.concatenate([nd.vectors for nd in prepared.documents]) if chunks else np.zeros((0, embedder.dim))
     n_docs, n_chunks = len(corpus.documents), len(texts)
-    n_tokens = sum(c.n_tokens for _d, cs in chunked for c in cs)
+    n_tokens = sum(c.n_tokens for c in chunks)
     total = t3 - t0
     files = _dir_bytes(index_dir / manifest["generation"])
     disk = sum(files.values())
+    seconds = prepared.seconds
     return {
         "n_documents": n_docs,
         "n_chunks": n_chunks,
+        "n_sentences": prepared.n_units,
         "n_tokens": n_tokens,
-        "seconds": {"chunking": round(t1 - t0, 3), "embedding": round(t2 - t1, 3), "writing": round(t3 - t2, 3),
+        "backend": getattr(embedder, "backend", "torch"),
+        "seconds": {"chunking": round(seconds["chunking"], 3), "embedding": round(seconds["embedding"], 3),
+                    "pooling": round(seconds["pooling"], 3), "writing": round(t3 - t2, 3),
                     "total": round(total, 3), "chunker_warm_up_not_counted": round(warm_up_s, 3)},
         "documents_per_s": round(n_docs / total, 2),
         "chunks_per_s": round(n_chunks / total, 2),
         "tokens_per_s": round(n_tokens / total, 1),
-        "embedding_share": round((t2 - t1) / total, 3),
+        "embedding_share": round(seconds["embedding"] / total, 3),
         "vector_index": manifest["vector_index"],
         "disk": {"bytes": disk, "bytes_per_chunk": round(disk / max(n_chunks, 1), 1), "files": files},
         "_texts": texts,
@@ -502,86 +507,56 @@ def run_scales(
 
 # ---------------------------------------------------------------------------------------------- onnx
 def compare_backends(
-    embedder: Any, chunk_texts: Sequence[str], chunk_vectors: np.ndarray, questions: Sequence[BenchQuestion],
-    speed_sample: int = 256, k: int = 5,
+    corpus: Corpus, settings: Any, embedder: Any, work: Path, k: int = 5
 ) -> dict[str, Any]:
-    """torch vs ONNX Runtime fp32 vs int8: encode speed (same texts) and dense answer-recall@k (same chunks)."""
-    import faiss
-
+    """torch vs ONNX Runtime fp32 vs int8, each indexing the same corpus and answering the same questions:
+    indexing chunks/s, question latency, and the whole pipeline's answer-recall@k."""
+    from .assistant import Assistant
     from .embedding import Embedder
 
-    out: dict[str, Any] = {"backends": {}}
-    norm_chunks = [normalize_answer(t) for t in chunk_texts]
-    sample = list(chunk_texts[:speed_sample])
-    qtexts = [q.question for q in questions]
-
-    def recall(vecs: np.ndarray, qv: np.ndarray) -> float | None:
-        index = faiss.IndexFlatIP(vecs.shape[1])
-        index.add(np.ascontiguousarray(vecs, dtype=np.float32))
-        _s, ids = index.search(np.ascontiguousarray(qv, dtype=np.float32), k)
-        hits = [any(_contains(norm_chunks[i], q.norm_answers) for i in row if i >= 0)
-                for q, row in zip(questions, ids, strict=True) if q.norm_answers]
-        return round(float(np.mean(hits)), 4) if hits else None
-
+    out: dict[str, Any] = {"backends": {}, "n_questions": len(corpus.questions), "corpus": corpus.name}
     for backend in ("torch", "onnx", "onnx-int8"):
         entry: dict[str, Any] = {}
         try:
-            if backend == "torch":
-                emb = embedder
-            else:
-                emb = Embedder(embedder.name, embedder.batch_size, backend=backend)
-                emb._model = embedder.model  # share the loaded weights; export happens from them
-                t = time.perf_counter()
-                emb.encode(["warm up"])
-                entry["load_or_export_s"] = round(time.perf_counter() - t, 2)
-            emb.encode(sample[:8])
+            emb = Embedder(embedder.name, embedder.batch_size, backend=backend)
+            emb._model = embedder.model  # share the loaded weights; the ONNX export happens from them
             t = time.perf_counter()
-            emb.encode(sample)
-            dt = time.perf_counter() - t
-            entry["encode_chunks_per_s"] = round(len(sample) / dt, 2)
-            lat = []
-            for q in qtexts[:100]:
-                t = time.perf_counter()
-                emb.encode_query(q)
-                lat.append((time.perf_counter() - t) * 1000)
-            entry["query_encode_ms"] = summarize(lat)
-            vecs = chunk_vectors if backend == "torch" else emb.encode(list(chunk_texts))
-            qv = np.stack([emb.encode_query(q) for q in qtexts]) if qtexts else np.zeros((0, vecs.shape[1]))
-            entry[f"dense_answer_recall_at_{k}"] = recall(vecs, qv) if len(qv) else None
+            emb.encode(["warm up"])
+            entry["load_or_export_s"] = round(time.perf_counter() - t, 2)
+            ix = index_corpus(corpus, work / f"backend-{backend}", settings, emb)
+            vectors = ix.pop("_vectors")
+            ix.pop("_texts")
+            entry["indexing_chunks_per_s"] = ix["chunks_per_s"]
+            entry["embedding_s"] = ix["seconds"]["embedding"]
+            qa = Assistant(work / f"backend-{backend}", settings, emb)
+            asked = ask_questions(qa, corpus.questions, k)
+            entry[f"answer_recall_at_{k}"] = asked[f"answer_recall_at_{k}"]
+            entry["question_ms"] = asked["latency_ms"].get("total")
+            entry["question_embedding_ms"] = asked["latency_ms"].get("question_embedding")
+            if backend == "torch":
+                out["_torch_vectors"] = vectors
+            elif "_torch_vectors" in out and out["_torch_vectors"].shape == vectors.shape:
+                entry["mean_cosine_to_torch"] = round(float(np.mean(np.sum(vectors * out["_torch_vectors"], 1))), 5)
             if backend != "torch":
-                entry["mean_cosine_to_torch"] = round(float(np.mean(np.sum(vecs * chunk_vectors, axis=1))), 5)
                 entry["model_file"] = str(emb.onnx.path)
                 entry["model_mb"] = round(emb.onnx.path.stat().st_size / 2**20, 1)
         except Exception as exc:  # optional dependencies may be missing; report, never fail the bench
             entry = {"error": f"{type(exc).__name__}: {exc}"[:300]}
         out["backends"][backend] = entry
-    torch_speed = out["backends"].get("torch", {}).get("encode_chunks_per_s")
+    out.pop("_torch_vectors", None)
+    torch_entry = out["backends"].get("torch", {})
     for backend in ("onnx", "onnx-int8"):
         b = out["backends"].get(backend, {})
-        b["encode_speedup_vs_torch"] = _ratio(b.get("encode_chunks_per_s"), torch_speed)
-    out["speed_sample_chunks"] = len(sample)
+        b["indexing_speedup_vs_torch"] = _ratio(b.get("indexing_chunks_per_s"), torch_entry.get("indexing_chunks_per_s"))
+        if b.get(f"answer_recall_at_{k}") is not None and torch_entry.get(f"answer_recall_at_{k}") is not None:
+            b[f"answer_recall_at_{k}_delta"] = round(b[f"answer_recall_at_{k}"] - torch_entry[f"answer_recall_at_{k}"], 4)
     out["note"] = (
         "sentence-transformers' own ONNX backend needs optimum-onnx, whose only release pins transformers<4.58 "
         "(this project uses 5.x); the graph is exported with torch.onnx from the bundled weights instead and run "
-        "with onnxruntime (articleqa.embedding.OnnxEncoder). Same tokenizer, mean pooling, L2 norm."
+        "with onnxruntime (articleqa.embedding.OnnxEncoder). Same tokenizer, mean pooling, L2 norm; int8 is "
+        "ONNX Runtime's dynamic per-channel weight quantisation."
     )
     return out
-
-
-def pipeline_with_backend(
-    index_dir: Path, settings: Any, embedder: Any, backend: str, questions: Sequence[BenchQuestion]
-) -> dict[str, Any]:
-    """The whole question pipeline with query-time encodes (question, re-scored sentences) on ``backend``;
-    the index keeps its torch vectors. Shows what switching the query side alone would buy."""
-    from .assistant import Assistant
-    from .embedding import Embedder
-
-    emb = Embedder(embedder.name, embedder.batch_size, backend=backend)
-    emb._model = embedder.model
-    qa = Assistant(index_dir, settings, emb)
-    result = ask_questions(qa, questions)
-    result["backend"] = backend
-    return result
 
 
 # ---------------------------------------------------------------------------------------------- load
@@ -724,7 +699,9 @@ def render_markdown(report: dict[str, Any], plots: Sequence[str]) -> str:
         ix = c["indexing"]["seconds"]
         lines += [
             f"### {name}: question latency per stage (ms, corpus setting, {q['n_questions']} questions)", "",
-            f"Indexing seconds: chunking {ix['chunking']}, embedding {ix['embedding']}, writing {ix['writing']}, "
+            f"Indexing ({c['indexing'].get('backend', 'torch')} encoder, {c['indexing'].get('n_sentences', '–')} "
+            f"sentences embedded, chunk vectors pooled from them) seconds: chunking {ix['chunking']}, embedding "
+            f"{ix['embedding']}, pooling {ix.get('pooling', '–')}, writing {ix['writing']}, "
             f"total {ix['total']}. Answer-recall@5 (gold answer inside a top-5 passage): "
             f"{_fmt(q.get('answer_recall_at_5'), 3)} over {q['n_with_gold']} questions with gold answers.",
             "", "| stage | p50 | p95 |", "|---|---:|---:|",
@@ -794,28 +771,22 @@ def render_markdown(report: dict[str, Any], plots: Sequence[str]) -> str:
     ox = report.get("onnx")
     if ox and ox.get("backends"):
         lines += ["## Embedding backends (torch vs ONNX Runtime)", "",
-                  "| backend | encode chunks/s | speed-up | query encode p50 ms | dense answer-recall@5 | "
-                  "mean cos to torch |", "|---|---:|---:|---:|---:|---:|"]
+                  f"Each backend indexes {ox.get('corpus', 'the corpus')} and answers the same "
+                  f"{ox.get('n_questions', '')} questions (corpus setting).", "",
+                  "| backend | indexing chunks/s | speed-up | question p50 / p95 ms | question encode p50 ms | "
+                  "answer-recall@5 | Δ vs torch | mean cos to torch |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for name, b in ox["backends"].items():
             if "error" in b:
-                lines.append(f"| {name} | error: {b['error']} | | | | |")
+                lines.append(f"| {name} | error: {b['error']} | | | | | | |")
                 continue
+            qm, qe = b.get("question_ms") or {}, b.get("question_embedding_ms") or {}
             lines.append(
-                f"| {name} | {_fmt(b.get('encode_chunks_per_s'))} | {_fmt(b.get('encode_speedup_vs_torch'), 2)} | "
-                f"{_fmt(b.get('query_encode_ms', {}).get('p50'), 2)} | "
-                f"{_fmt(b.get('dense_answer_recall_at_5'), 3)} | {_fmt(b.get('mean_cosine_to_torch'), 4)} |"
+                f"| {name} | {_fmt(b.get('indexing_chunks_per_s'))} | {_fmt(b.get('indexing_speedup_vs_torch'), 2)} | "
+                f"{_fmt(qm.get('p50'), 1)} / {_fmt(qm.get('p95'), 1)} | {_fmt(qe.get('p50'), 2)} | "
+                f"{_fmt(b.get('answer_recall_at_5'), 3)} | {_fmt(b.get('answer_recall_at_5_delta'), 3)} | "
+                f"{_fmt(b.get('mean_cosine_to_torch'), 4)} |"
             )
         lines += ["", ox.get("note", ""), ""]
-        pl = ox.get("pipeline_onnx_int8")
-        if pl:
-            lat = pl["latency_ms"]
-            lines += [
-                f"Whole question pipeline with query-time encodes on onnx-int8 (index vectors from torch), "
-                f"{pl['n_questions']} questions: total p50 {_fmt(lat['total']['p50'], 1)} ms / p95 "
-                f"{_fmt(lat['total']['p95'], 1)} ms; question_embedding p50 {_fmt(lat['question_embedding']['p50'], 2)} "
-                f"ms; rescoring p50 {_fmt(lat['rescoring']['p50'], 1)} ms / p95 {_fmt(lat['rescoring']['p95'], 1)} ms; "
-                f"answer-recall@5 {_fmt(pl.get('answer_recall_at_5'), 3)}.", "",
-            ]
     elif ox:
         lines += ["## Embedding backends", "", str(ox.get("skipped", "")), ""]
     if report.get("load"):
@@ -885,7 +856,7 @@ def run_bench(
     cold_runs = cold_runs if cold_runs is not None else (1 if quick else 3)
     onnx = (not quick) if onnx is None else onnx
     settings = Settings.from_env()
-    embedder = shared_embedder(settings.model, settings.batch_size)
+    embedder = shared_embedder(settings.model, settings.batch_size, settings.embedding_backend)
     embedder.encode(["load the model before timing anything"])
 
     report: dict[str, Any] = {"meta": _meta_info(quick, seed, n_questions), "notes": [], "corpora": {}}
@@ -904,7 +875,6 @@ def run_bench(
         last_vectors = np.zeros((0, embedder.dim), dtype=np.float32)
         last_questions: list[BenchQuestion] = []
         article_index: Path | None = None
-        last_index: Path | None = None
         for corpus in corpora:
             _say(progress, f"{corpus.name}: indexing {len(corpus.documents)} documents")
             idx = work / f"index-{corpus.name}"
@@ -912,7 +882,6 @@ def run_bench(
             ix = index_corpus(corpus, idx, settings, embedder)
             last_texts, last_vectors = ix.pop("_texts"), ix.pop("_vectors")
             entry["indexing"] = ix
-            last_index = idx
             qa = Assistant.open(idx, settings=settings)
             _say(progress, f"{corpus.name}: asking {len(corpus.questions)} questions")
             entry["questions"] = ask_questions(qa, corpus.questions)
@@ -964,14 +933,9 @@ def run_bench(
                 "vectorindex.choose_spec's; recall@10 is against exact search over the same vectors."
             )
 
-        if onnx:
-            _say(progress, "embedding backends (torch / onnx / onnx-int8)")
-            report["onnx"] = compare_backends(embedder, last_texts, last_vectors, last_questions)
-            if last_index is not None and "error" not in report["onnx"]["backends"].get("onnx-int8", {"error": 1}):
-                _say(progress, "question pipeline with onnx-int8 query encodes")
-                report["onnx"]["pipeline_onnx_int8"] = pipeline_with_backend(
-                    last_index, settings, embedder, "onnx-int8", last_questions[:100]
-                )
+        if onnx and corpora:
+            _say(progress, f"embedding backends (torch / onnx / onnx-int8) on {corpora[-1].name}")
+            report["onnx"] = compare_backends(corpora[-1], settings, embedder, work)
         else:
             report["onnx"] = {"skipped": "quick mode (or onnx=False): backends not compared"}
     finally:

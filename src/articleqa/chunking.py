@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -112,12 +113,22 @@ def _split_long(text: str, span: Span, n_tokens: int, budget: int) -> list[Span]
     return out
 
 
-def chunk_document(doc: Document, max_tokens: int = 200, overlap_tokens: int = 30) -> list[Chunk]:
+@dataclass(frozen=True)
+class Segmentation:
+    """A document cut two ways that share offsets: sentence units (over-long sentences cut at whitespace),
+    and chunks built from whole units. ``chunk_units[i]`` is chunk i's half-open range of units."""
+
+    units: list[Span]
+    chunks: list[Chunk]
+    chunk_units: list[tuple[int, int]]
+
+
+def segment_document(doc: Document, max_tokens: int = 200, overlap_tokens: int = 30) -> Segmentation:
     """Greedy sentence packing; the last sentences of a chunk (≤ overlap_tokens) open the next one."""
     text = doc.text
     sentences = split_sentences(text)
     if not sentences:
-        return []
+        return Segmentation([], [], [])
     counts = count_tokens([text[s:e] for s, e in sentences])
     units: list[tuple[Span, int]] = []
     for span, n in zip(sentences, counts, strict=True):
@@ -148,7 +159,12 @@ def chunk_document(doc: Document, max_tokens: int = 200, overlap_tokens: int = 3
 
     spans = [(units[g[0]][0][0], units[g[-1]][0][1]) for g in groups]
     token_counts = count_tokens([text[s:e] for s, e in spans])
-    return [
+    chunks = [
         Chunk(chunk_id=f"{doc.doc_id}:{i}", doc_id=doc.doc_id, text=text[s:e], start=s, end=e, n_tokens=n)
         for i, ((s, e), n) in enumerate(zip(spans, token_counts, strict=True))
     ]
+    return Segmentation([span for span, _n in units], chunks, [(g[0], g[-1] + 1) for g in groups])
+
+
+def chunk_document(doc: Document, max_tokens: int = 200, overlap_tokens: int = 30) -> list[Chunk]:
+    return segment_document(doc, max_tokens, overlap_tokens).chunks

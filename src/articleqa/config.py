@@ -25,7 +25,10 @@ class Settings:
     top_k: int = field(default=5, metadata={"help": "passages returned with an answer"})
     candidates: int = field(default=50, metadata={"help": "candidates per retriever before fusion"})
     fusion: str = field(default="weighted", metadata={"help": "weighted | rrf | dense | bm25 (measured: README)"})
-    fusion_weight: float = field(default=0.5, metadata={"help": "dense weight for weighted fusion"})
+    fusion_weight: float = field(default=0.6, metadata={"help": "dense weight for weighted fusion"})
+    sentence_weight: float = field(
+        default=0.5, metadata={"help": "share of a chunk's best sentence in its dense score (0: pooled vector only)"}
+    )
     abstain_threshold: float = field(default=0.35, metadata={"help": "confidence below which we decline"})
     max_citations: int = field(default=3, metadata={"help": "quotes shown under an answer"})
     answer_cache: int = field(default=256, metadata={"help": "recent answers kept (0 turns the cache off)"})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -131,15 +132,20 @@ class Embedder:
     @property
     def onnx(self) -> OnnxEncoder:
         if self._onnx is None:
+            quantized = self.backend == "onnx-int8"
+            # An exported graph on disk needs neither torch nor sentence-transformers: seconds off a cold start.
+            cached = OnnxEncoder.from_cache(self.name, quantized=quantized, num_threads=self.num_threads)
             with self._lock:
                 if self._onnx is None:
-                    self._onnx = OnnxEncoder.from_sentence_transformer(
-                        self.model, self.name, quantized=self.backend == "onnx-int8", num_threads=self.num_threads
+                    self._onnx = cached or OnnxEncoder.from_sentence_transformer(
+                        self.model, self.name, quantized=quantized, num_threads=self.num_threads
                     )
         return self._onnx
 
     @property
     def dim(self) -> int:
+        if self.backend != "torch":
+            return self.onnx.dim
         getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         return int(getter())
 
@@ -195,6 +201,7 @@ class OnnxEncoder:
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.tokenizer = tokenizer
         self.max_length = max_length
+        self._dim: int | None = None
 
     @classmethod
     def from_sentence_transformer(
@@ -218,6 +225,41 @@ class OnnxEncoder:
                 quantize_onnx(fp32, path)
         return cls(path, st_model.tokenizer, int(st_model.max_seq_length or 256), num_threads)
 
+    @classmethod
+    def from_cache(cls, name: str, *, quantized: bool, num_threads: int | None = None) -> OnnxEncoder | None:
+        """The cached export of a local model, tokenised with its own tokenizer.json; None when any piece
+        (the export, onnxruntime, the tokenizer file, a mean-pooling config) is missing."""
+        cache = _onnx_cache_dir(name)
+        path = cache / ("model-int8.onnx" if quantized else "model.onnx")
+        location = Path(resolve_model_location(name))
+        if not path.is_file() or not (location / "tokenizer.json").is_file():
+            return None
+        try:
+            import onnxruntime  # noqa: F401
+
+            modules = json.loads((location / "modules.json").read_text(encoding="utf-8"))
+            kinds = [str(m.get("type", "")).rsplit(".", 1)[-1] for m in modules]
+            if kinds[:2] != ["Transformer", "Pooling"] or any(k not in {"Normalize"} for k in kinds[2:]):
+                return None
+            pooling_dir = location / str(modules[1].get("path", "1_Pooling"))
+            pooling = json.loads((pooling_dir / "config.json").read_text(encoding="utf-8"))
+            if not pooling.get("pooling_mode_mean_tokens", False):
+                return None
+            st_config = location / "sentence_bert_config.json"
+            max_length = 256
+            if st_config.is_file():
+                max_length = int(json.loads(st_config.read_text(encoding="utf-8")).get("max_seq_length") or 256)
+            tokenizer = FastTokenizer(location / "tokenizer.json", max_length)
+        except (ImportError, OSError, ValueError, KeyError, IndexError):
+            return None
+        return cls(path, tokenizer, max_length, num_threads)
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = int(self.encode(["dimension"]).shape[1])
+        return self._dim
+
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), 0), dtype=np.float32)
@@ -235,6 +277,26 @@ class OnnxEncoder:
         result = np.empty_like(stacked)
         result[order] = stacked
         return np.ascontiguousarray(result)
+
+
+class FastTokenizer:
+    """The model's tokenizer.json run by the ``tokenizers`` library, called like a transformers tokenizer
+    (padding, truncation, numpy tensors) — without importing transformers and torch."""
+
+    def __init__(self, path: Path, max_length: int) -> None:
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(path))
+        self._tok.enable_truncation(max_length)
+        self._tok.enable_padding()
+
+    def __call__(self, texts: list[str], **_options: Any) -> dict[str, np.ndarray]:
+        encodings = self._tok.encode_batch(texts)
+        return {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
 
 
 def export_onnx(st_model: Any, target: Path) -> None:

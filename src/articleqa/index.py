@@ -37,7 +37,8 @@ from .vectorindex import VectorIndex, VectorIndexSpec, choose_spec
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors stored per generation
+READABLE_FORMATS = (1, 2)  # 1 has no sentence vectors: questions then embed sentences themselves
 MANIFEST = "manifest.json"
 REBUILD_HINT = "run `articleqa index --rebuild PATH...` to build it again from your files"
 
@@ -94,13 +95,62 @@ def content_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def sentence_hashes(texts: Sequence[str]) -> np.ndarray:
+    """64-bit content keys of sentence texts: re-indexing an unchanged sentence reuses its vector."""
+    import hashlib
+
+    return np.fromiter(
+        (int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little") for t in texts),
+        dtype=np.uint64,
+        count=len(texts),
+    )
+
+
 @dataclass
 class NewDocument:
-    """A document ready to store: its chunks and their vectors (same order)."""
+    """A document ready to store: its chunks and their vectors (same order), and its sentence units with
+    theirs. ``chunk_units[i]`` is chunk i's half-open range into ``units``."""
 
     document: Document
     chunks: list[Chunk]
     vectors: np.ndarray
+    units: list[tuple[int, int]]
+    chunk_units: list[tuple[int, int]]
+    unit_vectors: np.ndarray  # float16, one row per unit
+    unit_hashes: np.ndarray  # uint64, one per unit
+
+
+@dataclass
+class SentenceData:
+    """Per generation: every sentence unit's offsets, vector (float16) and content key, and each chunk's
+    range of units. Memory-mapped, so a question reads only the rows of its candidate passages."""
+
+    spans: np.ndarray  # (n_units, 2) int64, offsets into the document text
+    vectors: np.ndarray  # (n_units, dim) float16
+    hashes: np.ndarray  # (n_units,) uint64
+    chunk_units: np.ndarray  # (n_chunks, 2) int64, half-open unit rows per chunk
+
+    FILES = ("unit_spans.npy", "unit_vectors.npy", "unit_hashes.npy", "chunk_units.npy")
+
+    @classmethod
+    def load(cls, gen_dir: Path) -> SentenceData | None:
+        if not (gen_dir / cls.FILES[0]).is_file():
+            return None
+        spans, vectors, hashes, chunk_units = (np.load(gen_dir / n, mmap_mode="r") for n in cls.FILES)
+        return cls(spans, vectors, hashes, chunk_units)
+
+    def for_chunk(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = (int(x) for x in self.chunk_units[row])
+        return self.spans[lo:hi], self.vectors[lo:hi]
+
+    def best_similarity(self, rows: Sequence[int], query_vector: np.ndarray) -> np.ndarray:
+        """Each chunk's highest sentence similarity to the question."""
+        out = np.zeros(len(rows), dtype=np.float32)
+        for i, row in enumerate(rows):
+            _spans, vecs = self.for_chunk(int(row))
+            if len(vecs):
+                out[i] = float(np.max(np.asarray(vecs, dtype=np.float32) @ query_vector))
+        return out
 
 
 class Snapshot:
@@ -122,6 +172,12 @@ class Snapshot:
             self.lexical = LexicalIndex.load(gen_dir / "bm25")
             if self.records.count_chunks() != manifest["n_chunks"]:
                 raise ValueError("chunk count differs from the manifest")
+            self.sentences = SentenceData.load(gen_dir)
+            if self.sentences is not None and (
+                self.sentences.chunk_units.shape != (manifest["n_chunks"], 2)
+                or self.sentences.vectors.shape != (manifest["sentences"]["n_units"], manifest["dim"])
+            ):
+                raise ValueError("sentence files differ from the manifest")
         except IndexError_:
             raise
         except Exception as exc:
@@ -207,9 +263,10 @@ class IndexStore:
         except (ValueError, UnicodeDecodeError) as exc:
             raise IndexError_(f"{path} is damaged ({exc}); {REBUILD_HINT}") from exc
         version = manifest.get("format_version")
-        if version != FORMAT_VERSION:
+        if version not in READABLE_FORMATS:
             raise IndexError_(
-                f"{path} has index format {version}, this articleqa reads format {FORMAT_VERSION}; {REBUILD_HINT}"
+                f"{path} has index format {version}, this articleqa reads formats "
+                f"{', '.join(map(str, READABLE_FORMATS))}; {REBUILD_HINT}"
             )
         return manifest
 
@@ -300,6 +357,7 @@ class IndexStore:
             vectors[pos : pos + len(nd.chunks)] = nd.vectors
             pos += len(nd.chunks)
         vectors.flush()
+        n_units = self._write_sentences(tmp, add, kept_chunks, base, dim)
         _crash_point("after-vectors")
 
         say("building search indexes")
@@ -322,6 +380,7 @@ class IndexStore:
             "n_documents": len(kept_docs) + len(add),
             "n_chunks": n_total,
             "vector_index": spec.to_dict(),
+            **({"sentences": {"n_units": n_units, "dtype": "float16"}} if n_units is not None else {}),
             "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "created": base.manifest.get("created") if base else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "sources": sorted(set(base.manifest.get("sources", []) if base else []) | set(sources)),
@@ -341,6 +400,58 @@ class IndexStore:
         _crash_point("after-manifest")
         self._prune(keep={gen_name, base.generation if base else self._previous_generation(gen_name)})
         return manifest
+
+    @staticmethod
+    def _write_sentences(
+        tmp: Path, add: Sequence[NewDocument], kept_chunks: Sequence[tuple[int, Chunk, str]], base: Snapshot | None,
+        dim: int,
+    ) -> int | None:
+        """Sentence files of the new generation: the kept documents' units copied from ``base``, then the new
+        ones. None (no files) when kept documents come from an index written before sentences were stored."""
+        old = base.sentences if base is not None else None
+        if kept_chunks and old is None:
+            return None
+        # Chunks of one document are consecutive rows and together cover its units: copy per document.
+        pieces: list[tuple[int, int, np.ndarray]] = []  # (old lo, old hi, that document's kept chunk rows)
+        if kept_chunks and old is not None:
+            rows = np.fromiter((r for r, _c, _h in kept_chunks), dtype=np.int64, count=len(kept_chunks))
+            doc_ids = [c.doc_id for _r, c, _h in kept_chunks]
+            start = 0
+            for i in range(1, len(rows) + 1):
+                if i == len(rows) or doc_ids[i] != doc_ids[start]:
+                    ranges = np.asarray(old.chunk_units[rows[start:i]])
+                    pieces.append((int(ranges[:, 0].min()), int(ranges[:, 1].max()), ranges))
+                    start = i
+        n_units = sum(hi - lo for lo, hi, _r in pieces) + sum(len(nd.units) for nd in add)
+        n_chunks = len(kept_chunks) + sum(len(nd.chunks) for nd in add)
+        spans = np.lib.format.open_memmap(tmp / "unit_spans.npy", mode="w+", dtype=np.int64, shape=(n_units, 2))
+        vecs = np.lib.format.open_memmap(tmp / "unit_vectors.npy", mode="w+", dtype=np.float16, shape=(n_units, dim))
+        hashes = np.lib.format.open_memmap(tmp / "unit_hashes.npy", mode="w+", dtype=np.uint64, shape=(n_units,))
+        chunk_units = np.lib.format.open_memmap(
+            tmp / "chunk_units.npy", mode="w+", dtype=np.int64, shape=(n_chunks, 2)
+        )
+        pos = row = 0
+        for lo, hi, ranges in pieces:
+            assert old is not None
+            spans[pos : pos + hi - lo] = old.spans[lo:hi]
+            vecs[pos : pos + hi - lo] = old.vectors[lo:hi]
+            hashes[pos : pos + hi - lo] = old.hashes[lo:hi]
+            chunk_units[row : row + len(ranges)] = ranges - lo + pos
+            pos += hi - lo
+            row += len(ranges)
+        for nd in add:
+            n = len(nd.units)
+            if n:
+                spans[pos : pos + n] = np.asarray(nd.units, dtype=np.int64)
+                vecs[pos : pos + n] = nd.unit_vectors
+                hashes[pos : pos + n] = nd.unit_hashes
+            if nd.chunk_units:
+                chunk_units[row : row + len(nd.chunks)] = np.asarray(nd.chunk_units, dtype=np.int64) + pos
+            pos += n
+            row += len(nd.chunks)
+        for array in (spans, vecs, hashes, chunk_units):
+            array.flush()
+        return n_units
 
     def _previous_generation(self, current: str) -> str:
         older = sorted(p.name for p in self.root.glob("gen-*") if p.name < current)

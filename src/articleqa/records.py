@@ -50,6 +50,16 @@ class Chunk:
         return _from_dict(cls, data)
 
 
+@dataclass(frozen=True)
+class SentenceScore:
+    """A sentence of a passage (absolute offsets into the document) and its stored vector's similarity to
+    the question."""
+
+    start: int
+    end: int
+    similarity: float
+
+
 @dataclass
 class Passage:
     chunk: Chunk
@@ -58,6 +68,8 @@ class Passage:
     scores: dict[str, float] = field(default_factory=dict)
     title: str = ""
     source: str = ""
+    # Filled by retrieval when the index stores sentence vectors; the answer stage then encodes nothing.
+    sentences: list[SentenceScore] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

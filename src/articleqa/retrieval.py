@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .index import Snapshot
-from .records import Passage
+from .records import Passage, SentenceScore
 
 RRF_K = 60
 
@@ -46,6 +46,13 @@ def fuse(
     return fused
 
 
+def _sentences_of(snapshot: Snapshot, row: int, chunk_start: int, query_vector: np.ndarray) -> list[SentenceScore]:
+    assert snapshot.sentences is not None
+    spans, vectors = snapshot.sentences.for_chunk(row)
+    sims = np.asarray(vectors, dtype=np.float32) @ query_vector
+    return [SentenceScore(int(a), int(b), float(sim)) for (a, b), sim in zip(np.asarray(spans), sims, strict=True)]
+
+
 def retrieve(
     snapshot: Snapshot,
     question: str,
@@ -55,6 +62,7 @@ def retrieve(
     candidates: int = 50,
     method: str = "rrf",
     dense_weight: float = 0.5,
+    sentence_weight: float = 0.5,
     doc_ids: Sequence[str] | None = None,
 ) -> Retrieval:
     timings: dict[str, float] = {}
@@ -74,13 +82,27 @@ def retrieve(
 
     dense = {int(r): float(s) for r, s in zip(dense_rows, dense_scores, strict=True)}
     lexical = {int(r): float(s) for r, s in zip(lex_rows, lex_scores, strict=True)}
+    # Rows found by BM25 alone still get a dense score: fusion then compares like with like.
+    missing = [r for r in lexical if r not in dense] if method != "bm25" else []
+    if missing:
+        sims = np.asarray(snapshot.vectors[np.array(missing)], dtype=np.float32) @ query_vector
+        dense.update({r: float(s) for r, s in zip(missing, sims, strict=True)})
+    best_sentence: dict[int, float] = {}
+    if snapshot.sentences is not None and method != "bm25" and sentence_weight > 0:
+        # A chunk is as relevant as its pooled meaning and its best sentence: one precise sentence in a
+        # long chunk is the usual home of a short answer.
+        rows_ = list(dense)
+        best = snapshot.sentences.best_similarity(rows_, query_vector)
+        best_sentence = {r: float(b) for r, b in zip(rows_, best, strict=True)}
+        dense = {r: (1 - sentence_weight) * dense[r] + sentence_weight * best_sentence[r] for r in rows_}
     fused = fuse(dense, lexical, method, dense_weight)
     top = sorted(fused, key=lambda r: (-fused[r], r))[:k]
-    # Rows found by only one retriever still get the other's score for later stages.
     missing = [r for r in top if r not in dense]
     if missing:
         sims = np.asarray(snapshot.vectors[np.array(missing)], dtype=np.float32) @ query_vector
         dense.update({r: float(s) for r, s in zip(missing, sims, strict=True)})
+    t3 = time.perf_counter()
+    timings["sentence_search"] = (t3 - t2) * 1000
     chunks = snapshot.records.chunks(top)
     meta = snapshot.records.document_meta([c.doc_id for c in chunks])
     passages = [
@@ -94,5 +116,8 @@ def retrieve(
         )
         for i, (row, chunk) in enumerate(zip(top, chunks, strict=True))
     ]
-    timings["fusion"] = (time.perf_counter() - t2) * 1000
+    if snapshot.sentences is not None:
+        for p, row in zip(passages, top, strict=True):
+            p.sentences = _sentences_of(snapshot, row, p.chunk.start, query_vector)
+    timings["fusion"] = (time.perf_counter() - t3) * 1000
     return Retrieval(passages, timings)
