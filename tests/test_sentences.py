@@ -12,6 +12,7 @@ from articleqa import Assistant
 from articleqa.index import IndexStore
 from articleqa.ingest import document_from_text
 
+SAME_TEXT = 0.98  # cosine of two encodings of one text; different sentences of a story score far lower
 STORY_A = (
     "The harbour in Valdora reopened on Monday after three weeks of repairs.\n"
     "Engineers from Lisbon replaced the old sea wall with a concrete barrier.\n"
@@ -39,11 +40,12 @@ def test_every_chunk_points_at_sentences_inside_it_with_their_own_vectors(articl
         assert len(spans) >= 1
         assert spans[0][0] == chunk.start and spans[-1][1] == chunk.end
         assert all(chunk.start <= a < b <= chunk.end for a, b in spans)
-    # A stored vector is the model's vector of that very sentence (float16 storage).
+    # A stored vector is the model's vector of that very sentence. Not bit-equal: float16 storage, and the
+    # default int8 encoder quantises activations per batch, so a sentence encoded alone differs slightly.
     spans, vectors = snap.sentences.for_chunk(0)
     a, b = (int(x) for x in spans[0])
     fresh = qa.embedder.encode([doc.text[a:b]])[0]
-    assert float(np.asarray(vectors[0], dtype=np.float32) @ fresh) > 0.999
+    assert float(np.asarray(vectors[0], dtype=np.float32) @ fresh) > SAME_TEXT
 
 
 def test_chunk_vector_is_the_normalised_mean_of_its_sentences(article_index: Path) -> None:
@@ -105,7 +107,7 @@ def test_removing_an_article_keeps_the_other_articles_sentences_aligned(tmp_path
         text = b.text
         fresh = qa.embedder.encode([text[int(s):int(e)] for s, e in spans])
         assert chunk.doc_id == b.doc_id
-        assert np.all(np.sum(np.asarray(vectors, dtype=np.float32) * fresh, axis=1) > 0.999)
+        assert np.all(np.sum(np.asarray(vectors, dtype=np.float32) * fresh, axis=1) > SAME_TEXT)
     answer = qa.ask("Who designed the glass roof?")
     assert "Tomas Reyes" in answer.text
 

@@ -189,7 +189,8 @@ class Assistant:
             new_docs = self._embed_documents(to_embed, base, progress)
             sources_seen = [str(s) for s in sources if not isinstance(s, Document)]
             self.store.write(
-                new_docs, set(), model=self.embedder.name, dim=self.embedder.dim, base=base, sources=sources_seen
+                new_docs, set(), model=self.embedder.name, dim=self.embedder.dim, base=base, sources=sources_seen,
+                encoder=self.embedder.backend,
             )
         report.added = new_documents
         report.n_chunks = sum(len(nd.chunks) for nd in new_docs if nd.document.doc_id in seen)

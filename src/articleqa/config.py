@@ -34,7 +34,7 @@ class Settings:
     answer_cache: int = field(default=256, metadata={"help": "recent answers kept (0 turns the cache off)"})
     max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are skipped"})
     embedding_backend: str = field(
-        default="torch", metadata={"help": "torch | onnx | onnx-int8 (needs the `onnx` extra; see bench.md)"}
+        default="onnx-int8", metadata={"help": "onnx-int8 (default) | onnx | torch — measured in bench/bench.md"}
     )
     batch_size: int = field(default=64, metadata={"help": "embedding batch size"})
     allow_network: bool = field(default=False, metadata={"help": "let Hugging Face hub downloads happen"})

@@ -305,6 +305,7 @@ class IndexStore:
         base: Snapshot | None,
         sources: Sequence[str] = (),
         progress: Callable[[str], None] | None = None,
+        encoder: str | None = None,
     ) -> dict[str, Any]:
         """Write the next generation = base − remove + add, and make it current. Caller holds the lock."""
         say = progress or (lambda _msg: None)
@@ -376,6 +377,7 @@ class IndexStore:
             "generation": gen_name,
             "generation_number": number,
             "model": model,
+            "encoder": encoder or (base.manifest.get("encoder") if base else None),  # how new vectors were computed
             "dim": dim,
             "n_documents": len(kept_docs) + len(add),
             "n_chunks": n_total,
