@@ -65,6 +65,7 @@ def test_quick_bench_writes_files_and_keys(quick_report: tuple[dict, Path]) -> N
     assert scale["n"] == 2000 and scale["measured"] is True, scale
     for key in ("index", "dense_build_s", "dense_search_ms", "bm25_search_ms", "recall_at_10", "peak_rss_mb"):
         assert key in scale
+    assert scale["question"]["n_questions"] >= 1 and "total" in scale["question"]["latency_ms"]
     assert "skipped" in on_disk["onnx"]
     assert on_disk["load"]["questions"] > 0 and on_disk["load"]["n_errors"] == 0
     assert on_disk["ui_load"]["completed"] == 20 and on_disk["ui_load"]["errors"] == 0
