@@ -44,7 +44,8 @@ def collect(path: Path, n_stories: int) -> list[tuple[np.ndarray, np.ndarray, in
                 sents = candidate_sentences(answer.passages, 5)
                 if not sents:
                     continue
-                sims = qa._sentence_vectors([s.text for s in sents]) @ qa.embedder.encode_query(q["question"])
+                # the similarities the answer stage uses: stored sentence vectors against the question
+                sims = np.array([s.sim if s.sim is not None else 0.0 for s in sents], dtype=np.float32)
                 sentence_features(info, sents, sims)
                 if info.expected:
                     for s, d in zip(sents, parse_many([s.text for s in sents]), strict=True):

