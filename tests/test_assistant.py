@@ -97,3 +97,49 @@ def test_an_empty_question_is_a_clear_error(qa):
 def test_ingested_article_text_matches_what_the_index_stores(qa, article_path):
     stored = qa.documents()[0]
     assert qa.document(stored.doc_id).text == load_file(article_path)[0].text
+
+
+def test_a_how_many_follow_up_does_not_carry_the_count_from_the_earlier_answer():
+    from articleqa.chat import Turn, rewrite
+    from articleqa.records import Answer
+
+    earlier = Answer("Which countries pressed the administration?", "at least nine countries", True, 0.9)
+    history = [Turn(earlier.question, earlier.question, earlier)]
+    standalone = rewrite("How many of them reached out?", history)
+    assert standalone is not None and "nine" not in standalone and "countries" in standalone
+
+
+def test_how_many_countries_reached_out_is_answered_with_the_count(qa):
+    conv = qa.chat()
+    conv.ask("Which countries pressed the Trump administration to keep the meeting?")
+    answer = conv.ask("How many of them reached out?")
+    assert "nine" in answer.text and len(answer.text.split()) <= 5
+
+
+def _spans_for(question: str, sentence: str) -> list[str]:
+    from articleqa.answer import Sentence, extract_spans
+    from articleqa.question import classify
+
+    s = Sentence("d", 0, len(sentence), sentence, 1, score=1.0)
+    return [sp.text for sp in extract_spans(classify(question), [s])]
+
+
+def test_a_predicate_adjective_finds_the_clause_of_its_noun():
+    spans = _spans_for(
+        "What is the minister skeptical about?",
+        "The minister has expressed skepticism that the rebels are ready to make real concessions.",
+    )
+    assert spans[0] == "rebels are ready to make real concessions"  # leading determiners are trimmed
+
+
+def test_which_noun_did_it_finds_the_agent_of_a_nominalised_verb():
+    spans = _spans_for(
+        "Which newspaper reported the deal?",
+        "According to reporting by the Harbour Gazette, the deal was signed on Monday.",
+    )
+    assert spans[0] == "Harbour Gazette"
+
+
+def test_a_day_and_a_time_of_day_make_one_when_answer():
+    spans = _spans_for("When did the protests grow?", "The protests grew Wednesday afternoon after the vote.")
+    assert spans[0] == "Wednesday afternoon"

@@ -163,6 +163,7 @@ PERSON_NOUNS = frozenset(
 )
 
 
+_WHEN_LABELS = frozenset({"DATE", "TIME"})
 _VALUE_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME", "ORDINAL"})
 _OBJECT = "OBJECT"
 _OBJECT_DEPS = frozenset({"dobj", "attr", "ccomp", "xcomp", "oprd", "acomp", "dative", "obj"})
@@ -181,6 +182,18 @@ def _verb_objects(doc: object, info: QuestionInfo) -> list[tuple[int, int, str |
     q_words = {w.lower() for w in re.findall(r"\w+", info.text)}
     out: list[tuple[int, int, str | None]] = []
     for tok in doc:  # type: ignore[attr-defined]
+        if tok.pos_ in {"NOUN", "ADJ"} and info.qtype != "how" and stem(tok.text) in info.verbs:
+            # "skepticism [that Tehran is prepared …]": the clause or "about …" phrase of a predicate noun.
+            for child in tok.children:
+                if child.dep_ in {"acl", "ccomp"} or (child.dep_ == "prep" and child.lower_ in q_words):
+                    start, end = child.left_edge.i, child.right_edge.i + 1
+                    if child.dep_ == "prep":
+                        start += 1
+                    elif doc[start].lower_ == "that":  # type: ignore[index]
+                        start += 1
+                    if end > start:
+                        out.append((start, end, _OBJECT))
+            continue
         if tok.pos_ not in {"VERB", "AUX"} or stem(tok.text) not in info.verbs:
             continue
         children = list(tok.children)
@@ -219,6 +232,14 @@ def _verb_agents(doc: object, info: QuestionInfo) -> list[tuple[int, int, str | 
     and resolving "leaders who pressed" to "leaders"."""
     out: list[tuple[int, int, str | None]] = []
     for tok in doc:  # type: ignore[attr-defined]
+        if tok.pos_ == "NOUN" and stem(tok.text) in info.verbs:
+            # "reporting [by Axios]": the agent of a nominalised verb.
+            for prep in tok.children:
+                if prep.dep_ == "prep" and prep.lower_ == "by":
+                    for pobj in prep.children:
+                        if pobj.dep_ == "pobj":
+                            out.append((pobj.left_edge.i, pobj.right_edge.i + 1, _AGENT))
+            continue
         if tok.pos_ not in {"VERB", "AUX"} or stem(tok.text) not in info.verbs:
             continue
         node = tok
@@ -298,6 +319,11 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
         seen: set[tuple[int, int]] = set()
         pool: list[tuple[int, int, str | None]] = []
         chunks = list(doc.noun_chunks)
+        ents = list(doc.ents)
+        for first, second in zip(ents, ents[1:], strict=False):
+            # "Wednesday" + "afternoon" are two entities to spaCy, one answer to "when".
+            if first.label_ in _WHEN_LABELS and second.label_ in _WHEN_LABELS and second.start == first.end:
+                pool.append((first.start, second.end, first.label_))
         for ent in doc.ents:
             # An entity that only modifies a larger phrase ("Trump" in "the Trump administration") is not an answer;
             # numbers and dates are ("at least nine" in "at least nine countries").
@@ -308,7 +334,7 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
             pool.append((ent.start, ent.end, ent.label_))
         if info.verbs and not info.expected:
             pool[:0] = _verb_objects(doc, info)  # first, so a noun phrase at the same place does not shadow it
-        if info.verbs and info.qtype == "who":
+        if info.verbs and (info.qtype == "who" or (info.qtype == "which" and info.asks_subject)):
             pool[:0] = _verb_agents(doc, info)
         for nc in chunks:
             pool.append((nc.start, nc.end, _chunk_label(nc, doc.ents)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import os
 import threading
@@ -292,7 +293,7 @@ class Assistant:
         if asked_as:
             own = classify(asked_as)
             if own.qtype not in {"other", "yes_no"} and own.qtype != info.qtype:
-                info = type(info)(info.text, own.qtype, own.expected, own.focus, info.terms, info.verbs)
+                info = dataclasses.replace(info, qtype=own.qtype, expected=own.expected, focus=own.focus)
         if snap is None or snap.n_chunks == 0:
             return Answer(question, NOT_FOUND, False, 0.0, question_type=info.qtype)
         t1 = time.perf_counter()

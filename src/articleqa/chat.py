@@ -55,6 +55,24 @@ def _subject_phrase(question: str, plural: bool | None, answer: str | None = Non
     return phrases[0][0]
 
 
+_NUMBER_WORDS = (
+    r"\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens|hundreds|thousands|"
+    r"millions|several|many|few|some|a few|a dozen"
+)
+_COUNT = re.compile(
+    rf"^(?:at (?:least|most)|about|around|nearly|almost|more than|fewer than|less than|over|some|only)?\s*"
+    rf"(?:{_NUMBER_WORDS})\s+(?:of\s+(?:the\s+)?)?",
+    re.I,
+)
+
+
+def _without_count(phrase: str) -> str:
+    """ "at least nine countries" → "countries": a count in the antecedent would answer "how many of them"
+    before retrieval even starts."""
+    stripped = _COUNT.sub("", phrase).strip()
+    return stripped if stripped else phrase
+
+
 def _possessive(phrase: str) -> str:
     return phrase + ("'" if phrase.endswith("s") else "'s")
 
@@ -70,6 +88,7 @@ def rewrite(question: str, history: Sequence[Turn]) -> str | None:
     if not has_pronoun and not elliptical:
         return None
     prev_info = classify(prev.standalone)
+    counting = bool(re.search(r"\bhow (many|much)\b", q, re.I))
     prev_answer = prev.answer.text if prev.answer is not None and prev.answer.answerable else None
     body = _LEADING.sub("", q) if _LEADING.match(q) else q
     body = body[:1].upper() + body[1:] if body else body
@@ -84,6 +103,8 @@ def rewrite(question: str, history: Sequence[Turn]) -> str | None:
         phrase = _subject_phrase(prev.standalone, low in _PLURAL_PRONOUNS, prev_answer)
         if phrase is None:
             return word
+        if counting:
+            phrase = _without_count(phrase)
         if low in {"its", "their", "theirs", "his", "hers"}:
             return _possessive(phrase)
         if low in {"it", "this", "that"} and prev_answer and prev_info.qtype in {"where", "when"}:

@@ -44,14 +44,16 @@ class QuestionInfo:
     terms: tuple[str, ...] = ()
     # Stems of the question's main verbs: the answer is often their object in the sentence ("What did X ignite?").
     verbs: tuple[str, ...] = ()
+    # The wh-phrase is the subject of a verb ("Which news outlet reported …?"): the answer is who did it.
+    asks_subject: bool = False
 
 
 _AUX_VERBS = frozenset({"be", "is", "are", "was", "were", "do", "does", "did", "have", "has", "had", "will",
                         "would", "can", "could", "should", "shall", "may", "might", "must", "been", "being"})
 
 
-def _parse_question(q: str) -> tuple[str | None, tuple[str, ...]]:
-    """(head noun of the wh-phrase, main verb stems) from spaCy's parse of the question."""
+def _parse_question(q: str) -> tuple[str | None, tuple[str, ...], bool]:
+    """(head noun of the wh-phrase, main verb stems, whether the wh-phrase is a subject) from spaCy's parse."""
     from .nlp import parse_syntax, stem
 
     doc = parse_syntax(q)
@@ -65,17 +67,26 @@ def _parse_question(q: str) -> tuple[str | None, tuple[str, ...]]:
     verbs = tuple(
         stem(t.text) for t in doc if t.pos_ in {"VERB", "AUX"} and t.lower_ not in _AUX_VERBS and t.dep_ != "aux"
     )
-    return focus, verbs
+    # A predicate adjective plays the verb's part: "What is Rubio [skeptical] about?" ↔ "expressed skepticism
+    # that …" (same stem).
+    verbs += tuple(stem(t.text) for t in doc if t.pos_ == "ADJ" and t.dep_ in {"acomp", "ROOT"})
+    asks_subject = False
+    for tok in doc:
+        if tok.lower_ in {"which", "what", "whose"}:
+            phrase = tok.head if tok.dep_ == "det" else tok
+            asks_subject = phrase.dep_ in {"nsubj", "nsubjpass"} and phrase.head.pos_ == "VERB"
+            break
+    return focus, verbs, asks_subject
 
 
 def classify(question: str) -> QuestionInfo:
     q = question.strip()
     low = q.lower()
     terms = tuple(content_terms(q))
-    parsed_focus, verbs = _parse_question(q)
+    parsed_focus, verbs, asks_subject = _parse_question(q)
 
     def info(qtype: str, expected: frozenset[str] = frozenset(), focus: str | None = None) -> QuestionInfo:
-        return QuestionInfo(q, qtype, expected, focus, terms, verbs)
+        return QuestionInfo(q, qtype, expected, focus, terms, verbs, asks_subject)
 
     if re.search(r"\bhow (many|much)\b", low):
         kind = re.search(r"\bhow (many|much)\b", low).group(1)  # type: ignore[union-attr]
