@@ -8,6 +8,7 @@ type, closeness to the question's words, and agreement across sentences.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import time
@@ -187,10 +188,8 @@ def _verb_objects(doc: object, info: QuestionInfo) -> list[tuple[int, int, str |
             for child in tok.children:
                 if child.dep_ in {"acl", "ccomp"} or (child.dep_ == "prep" and child.lower_ in q_words):
                     start, end = child.left_edge.i, child.right_edge.i + 1
-                    if child.dep_ == "prep":
-                        start += 1
-                    elif doc[start].lower_ == "that":  # type: ignore[index]
-                        start += 1
+                    if child.dep_ == "prep" or doc[start].lower_ == "that":  # type: ignore[index]
+                        start += 1  # the preposition or "that" itself is not part of the answer
                     if end > start:
                         out.append((start, end, _OBJECT))
             continue
@@ -320,7 +319,7 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
         pool: list[tuple[int, int, str | None]] = []
         chunks = list(doc.noun_chunks)
         ents = list(doc.ents)
-        for first, second in zip(ents, ents[1:], strict=False):
+        for first, second in itertools.pairwise(ents):
             # "Wednesday" + "afternoon" are two entities to spaCy, one answer to "when".
             if first.label_ in _WHEN_LABELS and second.label_ in _WHEN_LABELS and second.start == first.end:
                 pool.append((first.start, second.end, first.label_))
