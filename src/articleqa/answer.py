@@ -165,6 +165,7 @@ PERSON_NOUNS = frozenset(
 
 
 _WHEN_LABELS = frozenset({"DATE", "TIME"})
+_AGENT_LABELS = frozenset({"PERSON", "ORG", "NORP"})  # a "which outlet/group/company did X" asks for an agent
 _VALUE_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME", "ORDINAL"})
 _OBJECT = "OBJECT"
 _OBJECT_DEPS = frozenset({"dobj", "attr", "ccomp", "xcomp", "oprd", "acomp", "dative", "obj"})
@@ -183,7 +184,7 @@ def _verb_objects(doc: object, info: QuestionInfo) -> list[tuple[int, int, str |
     q_words = {w.lower() for w in re.findall(r"\w+", info.text)}
     out: list[tuple[int, int, str | None]] = []
     for tok in doc:  # type: ignore[attr-defined]
-        if tok.pos_ in {"NOUN", "ADJ"} and info.qtype != "how" and stem(tok.text) in info.verbs:
+        if tok.pos_ == "NOUN" and info.qtype != "how" and stem(tok.text) in info.verbs:
             # "skepticism [that Tehran is prepared …]": the clause or "about …" phrase of a predicate noun.
             for child in tok.children:
                 if child.dep_ in {"acl", "ccomp"} or (child.dep_ == "prep" and child.lower_ in q_words):
@@ -333,7 +334,7 @@ def extract_spans(info: QuestionInfo, sentences: Sequence[Sentence], top_n: int 
             pool.append((ent.start, ent.end, ent.label_))
         if info.verbs and not info.expected:
             pool[:0] = _verb_objects(doc, info)  # first, so a noun phrase at the same place does not shadow it
-        if info.verbs and (info.qtype == "who" or (info.qtype == "which" and info.asks_subject)):
+        if info.verbs and (info.qtype == "who" or (info.asks_subject and info.expected & _AGENT_LABELS)):
             pool[:0] = _verb_agents(doc, info)
         for nc in chunks:
             pool.append((nc.start, nc.end, _chunk_label(nc, doc.ents)))

@@ -74,7 +74,7 @@ def _parse_question(q: str) -> tuple[str | None, tuple[str, ...], bool]:
     for tok in doc:
         if tok.lower_ in {"which", "what", "whose"}:
             phrase = tok.head if tok.dep_ == "det" else tok
-            asks_subject = phrase.dep_ in {"nsubj", "nsubjpass"} and phrase.head.pos_ == "VERB"
+            asks_subject = phrase.dep_ == "nsubj" and phrase.head.pos_ == "VERB"  # passive asks for the patient
             break
     return focus, verbs, asks_subject
 
