@@ -110,3 +110,14 @@ def test_onnx_backend_matches_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         cached = Embedder(backend=backend)
         assert np.allclose(cached.encode(texts), got, atol=1e-5)
         assert cached._model is None and cached.dim == ref.shape[1]
+
+
+def test_a_fresh_machine_exports_the_default_encoder_on_first_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No export on disk and no model loaded yet: the first encode loads the model, exports, quantises."""
+    from articleqa.embedding import Embedder
+
+    monkeypatch.setenv("ARTICLEQA_ONNX_CACHE", str(tmp_path / "onnx"))
+    emb = Embedder(backend="onnx-int8")
+    vectors = emb.encode(["Where are the talks held?"])
+    assert vectors.shape == (1, 384) and emb.backend == "onnx-int8"
+    assert list((tmp_path / "onnx").rglob("model-int8.onnx"))

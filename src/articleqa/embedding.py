@@ -98,7 +98,7 @@ class Embedder:
         self.small_batch_threads = small_batch_threads
         self._model: Any = None
         self._onnx: OnnxEncoder | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered: building the ONNX encoder loads the model
 
     @property
     def model(self) -> Any:
