@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,20 +60,28 @@ def test_chunk_vector_is_the_normalised_mean_of_its_sentences(article_index: Pat
     assert np.allclose(np.asarray(snap.vectors[1]), mean, atol=2e-3)
 
 
-def test_answers_quote_stored_sentences_without_encoding_them_at_question_time(qa: Assistant) -> None:
-    calls: list[int] = []
-    original = qa.embedder.encode
+@contextlib.contextmanager
+def recorded_encodes(embedder: Any) -> Iterator[list[list[str]]]:
+    """Every batch of texts the embedder encodes inside the block."""
+    seen: list[list[str]] = []
+    original = embedder.encode
 
-    def counting(texts, show_progress=False):  # type: ignore[no-untyped-def]
-        calls.append(len(texts))
+    def recording(texts, show_progress=False):  # type: ignore[no-untyped-def]
+        seen.append(list(texts))
         return original(texts, show_progress=show_progress)
 
-    qa.embedder.encode = counting  # type: ignore[method-assign]
+    embedder.encode = recording
     try:
-        answer = qa.ask("Who confirmed the meeting in Muscat, and what does the minister say?", top_k=5)
+        yield seen
     finally:
-        del qa.embedder.encode
-    assert calls == [1]  # the question only
+        del embedder.encode
+
+
+def test_answers_quote_stored_sentences_without_encoding_them_at_question_time(qa: Assistant) -> None:
+    question = "Who confirmed the meeting in Muscat, and what does the minister say?"
+    with recorded_encodes(qa.embedder) as seen:
+        answer = qa.ask(question, top_k=5)
+    assert seen == [[question]]  # the question only
     assert answer.passages and all(p.sentences for p in answer.passages)
 
 
@@ -78,18 +89,8 @@ def test_unchanged_sentences_reuse_their_vectors_when_an_edited_article_is_added
     idx = tmp_path / "idx"
     qa = Assistant.build([document_from_text(STORY_A, source="a.txt", title="Harbour")], index_dir=idx)
     edited = STORY_A.replace("on Monday", "on Tuesday")
-    seen: list[list[str]] = []
-    original = qa.embedder.encode
-
-    def recording(texts, show_progress=False):  # type: ignore[no-untyped-def]
-        seen.append(list(texts))
-        return original(texts, show_progress=show_progress)
-
-    qa.embedder.encode = recording  # type: ignore[method-assign]
-    try:
+    with recorded_encodes(qa.embedder) as seen:
         qa.add([document_from_text(edited, source="a2.txt", title="Harbour")])
-    finally:
-        del qa.embedder.encode
     encoded = [t for batch in seen for t in batch]
     assert encoded == ["The harbour in Valdora reopened on Tuesday after three weeks of repairs."]
 
