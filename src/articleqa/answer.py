@@ -300,8 +300,8 @@ _CREDIT_END = re.compile(r"\)\s*(?:--|—|–|-)\s")
 
 
 def _is_credit_line(text: str, start: int, end: int) -> bool:
-    """The wire credit of a dateline, "LONDON, England (CNN) -- …" or "(AP) —": the agency that filed the
-    story, not a phrase of it."""
+    """The wire credit of a dateline, "VALDORA (Harbour Wire) -- …": the agency that filed the story, not a
+    phrase of it."""
     return start > 0 and text[start - 1] == "(" and _CREDIT_END.match(text, end) is not None
 
 

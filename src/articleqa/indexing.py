@@ -40,11 +40,7 @@ def _known_vectors(base: Snapshot | None, hashes: np.ndarray) -> tuple[np.ndarra
     pos = np.searchsorted(sorted_hashes, hashes)
     pos_clipped = np.minimum(pos, len(sorted_hashes) - 1)
     found = sorted_hashes[pos_clipped] == hashes
-    rows = order[pos_clipped[found]]
-    take = np.sort(np.unique(rows))
-    lookup = {int(r): i for i, r in enumerate(take)}
-    block = np.asarray(old.vectors[take])
-    return found, block[[lookup[int(r)] for r in rows]]
+    return found, np.asarray(old.vectors[order[pos_clipped[found]]])
 
 
 def pool_chunks(unit_vectors: np.ndarray, chunk_units: Sequence[tuple[int, int]]) -> np.ndarray:

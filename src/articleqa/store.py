@@ -122,16 +122,6 @@ class RecordStore:
             if doc_id not in excluded:
                 yield row, Chunk(chunk_id, doc_id, text, start, end, n_tokens), h
 
-    def rows_by_hash(self, hashes: Sequence[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        unique = list(dict.fromkeys(hashes))
-        for i in range(0, len(unique), 900):
-            part = unique[i : i + 900]
-            marks = ",".join("?" * len(part))
-            for h, row in self._query(f"SELECT content_hash, MIN(row) FROM chunks WHERE content_hash IN ({marks}) GROUP BY content_hash", part):
-                out[h] = int(row)
-        return out
-
     def has_document(self, doc_id: str) -> bool:
         return bool(self._query("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)))
 
