@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 7860
 DATASETS ?= ../shared/datasets
 
-.PHONY: run test test-fast eval bench lint index clean
+.PHONY: run test test-fast eval bench lint index clean train-reader
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,15 @@ eval: $(VENV)/.installed $(INDEX)/manifest.json
 ## make bench: speed, memory and scale benchmarks → bench/bench.md
 bench: $(VENV)/.installed $(INDEX)/manifest.json
 	$(BIN)/articleqa bench --index-dir $(INDEX) --out bench
+
+## make train-reader: train the span reader on $(DATASETS)/train (resumes from build/reader/checkpoint.pt),
+## export its ONNX forms and fit its confidence → build/reader/onnx (copy to models/reader/ once eval says better)
+READER_OUT ?= build/reader
+train-reader: $(VENV)/.installed
+	$(BIN)/python -m articleqa.reader_training --out $(READER_OUT) --pool $(DATASETS)/train/squad-train-pool.json \
+	  --newsqa $(DATASETS)/newsqa-dev.json --squad2 $(DATASETS)/squad2-dev-sample.json
+	$(BIN)/python -m articleqa.reader_export $(READER_OUT)/latest --out $(READER_OUT)/onnx
+	$(BIN)/python -m articleqa.answer.calibrate $(READER_OUT)/onnx --pool $(DATASETS)/train/squad-train-pool.json
 
 clean:
 	rm -rf $(VENV) $(INDEX)/gen-* $(INDEX)/manifest.json $(INDEX)/.lock
