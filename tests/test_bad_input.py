@@ -108,6 +108,34 @@ CASES = [
         {"nav-only.html": FIXTURES / "nav-only.html"},
         {"nav-only.html": ("no article text found",)},
     ),
+    Case(
+        # The page from issue 12: nothing but a menu and a consent banner, which used to become a citable
+        # document titled "Home".
+        "html-cookie-banner-only",
+        {"home.html": (
+            b'<html><head><title>Home</title></head><body><nav><a href="/">Home</a> <a href="/news">News</a></nav>'
+            b'<div class="banner"><p>Cookie settings. Accept all.</p></div></body></html>'
+        )},
+        {"home.html": ("too little article text", "4 words", "Cookie settings. Accept all.")},
+    ),
+    Case(
+        "html-consent-dialog-only",
+        {"consent.html": (
+            b'<html><head><title>Welcome</title></head><body><div role="dialog" aria-modal="true"><p>We use '
+            b"cookies to give you the best experience on our website. By continuing to browse, you agree to our "
+            b"use of cookies.</p><button>Accept all</button></div></body></html>"
+        )},
+        {"consent.html": ("no article text found",)},
+    ),
+    Case(
+        "html-article-behind-a-consent-dialog",
+        {"story.html": (
+            b'<html><head><title>Harbour budget</title></head><body><dialog open><p>We use cookies to give you '
+            b"the best experience on our website. By continuing to browse, you agree to our use of cookies.</p>"
+            b"</dialog><article><h1>Harbour budget</h1><p>" + FILLER.encode() + b"</p></article></body></html>"
+        )},
+        good=(FILLER,),
+    ),
     Case("duplicate-of-indexed-document", {"copy-of-article.txt": ARTICLE}, duplicates=1),
     Case(
         "duplicate-inside-the-batch",
@@ -247,7 +275,7 @@ def test_missing_path_is_reported_and_the_rest_is_indexed(tmp_path, article_inde
     _out, err = capsys.readouterr()
     assert code == 0
     assert err.strip() == f"skipped {tmp_path / 'nope.txt'}: not found: no such file or folder; check the path"
-    assert len(Assistant.open(index_dir).documents()) == 2
+    assert len(Assistant.open(index_dir).documents()) == len(Assistant.open(article_index).documents()) + 1
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and symlinks (POSIX)")
@@ -269,7 +297,7 @@ def test_special_files_are_skipped_without_blocking(tmp_path, article_index, cap
         f"skipped {root / 'pipe.txt'}: is not a regular file; copy the text into a file and add that",
         f"skipped {root / 'zero.txt'}: is not a regular file; copy the text into a file and add that",
     ]
-    assert len(Assistant.open(index_dir).documents()) == 2
+    assert len(Assistant.open(index_dir).documents()) == len(Assistant.open(article_index).documents()) + 1
 
 
 # --------------------------------------------------------------------------------------------------

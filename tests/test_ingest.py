@@ -365,6 +365,27 @@ def test_html_without_article_text_is_an_input_error() -> None:
         load_file(FIXTURES / "nav-only.html")
 
 
+def test_html_with_too_little_main_text_is_an_input_error_naming_the_word_count(tmp_path: Path) -> None:
+    """A general floor (12 words of prose), not a list of banner phrases: 11 words is a banner, 12 a brief."""
+    brief = "Harbour officials said the ferry terminal will open next spring after delays"  # 12 words
+    page = "<html><head><title>Home</title></head><body><p>{}.</p></body></html>"
+    with pytest.raises(InputError, match=r"too little article text in the HTML \(11 words: “Harbour officials"):
+        load_file(write(tmp_path, "short.html", page.format(brief.rsplit(" ", 1)[0])))
+    assert load_file(write(tmp_path, "brief.html", page.format(brief)))[0].text.startswith("Harbour")
+
+
+def test_html_dialogs_and_navigation_are_never_article_text(tmp_path: Path) -> None:
+    consent = "We use cookies to give you the best experience on our website, and you agree by browsing."
+    page = (
+        f'<html><head><title>Talks</title></head><body><div role="dialog"><p>{consent}</p></div>'
+        f'<div role="navigation"><p>Read our other stories about the harbour and the new ferry terminal here.</p></div>'
+        f"<article><h1>Talks Resume</h1><p>{PROSE}</p><p>{PROSE.replace('first', 'second')}</p></article></body></html>"
+    )
+    doc = load_file(write(tmp_path, "story.html", page))[0]
+    assert PROSE in doc.text
+    assert "cookies" not in doc.text and "other stories" not in doc.text
+
+
 def test_json_documents_object() -> None:
     docs = load_file(FIXTURES / "records.json")
     assert [d.title for d in docs] == ["Oman Talks", "Second Story"]

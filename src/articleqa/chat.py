@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .nlp import WH_WORDS, parse
-from .question import classify
+from .question import classify, clean_question
 from .records import Answer
 
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|theirs|he|him|his|she|her|hers|this|that|these|those|there)\b", re.I)
@@ -128,6 +128,7 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
 
     def ask(self, question: str, **kwargs: object) -> Answer:
+        question = clean_question(question)  # before the rewrite reads it, not only when it is answered
         standalone = rewrite(question, self.turns)
         if standalone:
             kwargs["asked_as"] = question

@@ -18,8 +18,10 @@ import fcntl
 import json
 import logging
 import os
+import shlex
 import shutil
 import signal
+import stat
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -29,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import IndexError_, IndexLockedError
+from .config import Settings
+from .errors import IndexError_, IndexLockedError, InputError
 from .lexical import LexicalIndex
 from .records import Chunk, Document
 from .store import RecordStore, RecordWriter
@@ -41,6 +44,33 @@ FORMAT_VERSION = 2  # 2: sentence vectors stored per generation
 READABLE_FORMATS = (1, 2)  # 1 has no sentence vectors: questions then embed sentences themselves
 MANIFEST = "manifest.json"
 REBUILD_HINT = "run `articleqa index --rebuild PATH...` to build it again from your files"
+
+
+def rebuild_hint(root: Path) -> str:
+    """REBUILD_HINT naming ``--index-dir`` when the index is not where the command looks by default: the
+    suggested command must repair *this* index, not build a new one in ./index."""
+    default = Path(os.environ.get("ARTICLEQA_INDEX_DIR") or Settings.index_dir)
+    if Path(os.path.abspath(root)) == Path(os.path.abspath(default)):
+        return REBUILD_HINT
+    return REBUILD_HINT.replace("PATH...`", f"PATH... --index-dir {shlex.quote(str(root))}`")
+
+
+def check_index_folder(root: Path) -> None:
+    """Refuse an index path that is (or lies under) a file, with a message that says so.
+
+    Otherwise mkdir fails deep inside a write with FileExistsError/NotADirectoryError, and the "no index
+    here, build one" hint sends the user to that crashing command."""
+    for path in (root, *root.parents):
+        try:
+            mode = path.stat().st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError:
+            return  # unreadable: the real open/mkdir reports it with its own reason
+        if stat.S_ISDIR(mode):
+            return
+        what = "is a file, not a folder" if path == root else f"is inside {path}, which is a file"
+        raise InputError(f"the index path {root} {what}; pass a folder with --index-dir (it is created if missing)")
 
 
 def _crash_point(name: str) -> None:
@@ -191,25 +221,28 @@ class Snapshot:
         except IndexError_:
             raise
         except Exception as exc:
-            raise IndexError_(f"the index in {root} is damaged ({exc}); {REBUILD_HINT}") from exc
+            raise IndexError_(f"the index in {root} is damaged ({exc}); {rebuild_hint(root)}") from exc
 
     @staticmethod
     def _check_files(gen_dir: Path, manifest: dict[str, Any]) -> None:
         if not gen_dir.is_dir():
-            raise IndexError_(f"the index in {gen_dir.parent} is missing {gen_dir.name}/; {REBUILD_HINT}")
+            raise IndexError_(
+                f"the index in {gen_dir.parent} is missing {gen_dir.name}/; {rebuild_hint(gen_dir.parent)}"
+            )
         expected = manifest.get("files", {})
         actual = _file_sizes(gen_dir)
         for name, size in expected.items():
             if actual.get(name) != size:
                 got = "missing" if name not in actual else f"{actual[name]} bytes, expected {size}"
                 raise IndexError_(
-                    f"the index in {gen_dir.parent} is damaged ({gen_dir.name}/{name}: {got}); {REBUILD_HINT}"
+                    f"the index in {gen_dir.parent} is damaged ({gen_dir.name}/{name}: {got}); "
+                    f"{rebuild_hint(gen_dir.parent)}"
                 )
         for name, crc in manifest.get("checksums", {}).items():  # indexes written before checksums: none
             if _crc32(gen_dir / name) != crc:
                 raise IndexError_(
                     f"the index in {gen_dir.parent} is damaged ({gen_dir.name}/{name}: contents changed since it "
-                    f"was written); {REBUILD_HINT}"
+                    f"was written); {rebuild_hint(gen_dir.parent)}"
                 )
 
     @property
@@ -228,7 +261,14 @@ class WriterLock:
         self._fd: int | None = None
 
     def __enter__(self) -> WriterLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_index_folder(self.path.parent)  # it may have become a file since the store was opened
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(
+                f"cannot create the index folder {self.path.parent} ({exc.strerror or exc}); "
+                "pass a folder you can write to with --index-dir"
+            ) from exc
         fd = os.open(str(self.path), os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -256,6 +296,7 @@ class IndexStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        check_index_folder(self.root)
 
     def exists(self) -> bool:
         return (self.root / MANIFEST).is_file()
@@ -271,12 +312,12 @@ class IndexStore:
             if not isinstance(manifest, dict) or "generation" not in manifest:
                 raise ValueError("not an articleqa manifest")
         except (ValueError, UnicodeDecodeError) as exc:
-            raise IndexError_(f"{path} is damaged ({exc}); {REBUILD_HINT}") from exc
+            raise IndexError_(f"{path} is damaged ({exc}); {rebuild_hint(self.root)}") from exc
         version = manifest.get("format_version")
         if version not in READABLE_FORMATS:
             raise IndexError_(
                 f"{path} has index format {version}, this articleqa reads formats "
-                f"{', '.join(map(str, READABLE_FORMATS))}; {REBUILD_HINT}"
+                f"{', '.join(map(str, READABLE_FORMATS))}; {rebuild_hint(self.root)}"
             )
         return manifest
 

@@ -29,7 +29,7 @@ import stat
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ __all__ = [
     "load_file",
     "load_paths",
     "parse_date",
+    "size_against_limit",
 ]
 
 log = logging.getLogger(__name__)
@@ -220,9 +221,11 @@ def _byline_author(line: str) -> str | None:
 
 
 _META_LABEL = re.compile(
-    r"\b(?:last\s+updated|updated|published|posted|date|dated|on|at|first)\b|"
+    r"\b(?:last\s+updated|last\s+modified|updated|modified|edited|published|posted|date|dated|on|at|first)\b|"
     r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\b|"
-    r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4}\b)?|\b[ap]\.?m\.?(?=\W|$)",
+    r"\b\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4}\b)?|\b[ap]\.?m\.?(?=\W|$)|"
+    # what news sites print beside a date: reading time ("4 min read") and relative times ("2 hours ago")
+    r"\b\d+\s*-?\s*min(?:ute)?s?\s+read\b|\b\d+\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b",
     re.IGNORECASE,
 )
 _META_PUNCT = re.compile(r"[\s:|,\u2022\u00b7\u2014\u2013/()\[\]]+|(?<!\w)-+|-+(?!\w)")
@@ -253,6 +256,20 @@ def _meta_line(line: str) -> tuple[str | None, str | None] | None:
 
 
 _INLINE_DATELINE = re.compile(r"^[A-Z][A-Z .,'\u2019()-]{1,40}?[,\s]\s*(?P<date>.{6,30}?)\s*[\u2014\u2013-]{1,2}\s")
+# "MUSCAT, Oman (AP) — Jan. 5, 2026 — …": a capitalised place (and agency), a dash, the date, a dash.
+_INLINE_DATELINE_DASHED = re.compile(
+    r"^[A-Z]{2,}[A-Za-z .,'\u2019()-]{0,50}?\s[\u2014\u2013-]{1,2}\s+(?P<date>[^\n\u2014\u2013]{6,30}?)\s+[\u2014\u2013-]{1,2}\s"
+)
+
+def _closing_date(body: str) -> str | None:
+    """The date of a closing dateline ("Published January 5, 2026" as the last line), which stays in the text
+    (a reader may ask when it was published); None when the last line is prose or has no date."""
+    lines = [line for line in body.split("\n") if line.strip()]
+    if len(lines) < 2:
+        return None
+    hit = _meta_line(lines[-1])
+    return hit[1] if hit else None
+
 
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
@@ -461,10 +478,12 @@ def document_from_text(
         i += 1
 
     body = clean_text("\n".join(lines))
-    if not top_date:
-        m = _INLINE_DATELINE.match(body)
+    for dateline in (_INLINE_DATELINE, _INLINE_DATELINE_DASHED):
+        m = dateline.match(body) if not top_date else None
         if m:
             top_date = parse_date(m.group("date"))
+    if not top_date:
+        top_date = _closing_date(body)
     if not body:  # everything looked like furniture: keep the text rather than lose the document
         body = clean_text(text)
         found_title = None
@@ -487,12 +506,17 @@ def document_from_text(
 # reading bytes
 
 
-def _human_size(n_bytes: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n_bytes < 1024 or unit == "GB":
-            return f"{n_bytes:.0f} {unit}" if unit == "bytes" else f"{n_bytes:.1f} {unit}"
-        n_bytes /= 1024
-    return f"{n_bytes:.1f} GB"  # pragma: no cover
+def size_against_limit(n_bytes: int, max_file_mb: float) -> tuple[str, str]:
+    """(size, limit) as text for a file over the limit, the size with as many decimals as it takes to read
+    as over it ("50.0 MB, over the 50 MB limit" does not); exact byte counts when three decimals do not."""
+    limit = max_file_mb * 1024 * 1024
+    power = 1 if n_bytes < 1024**2 else 2 if n_bytes < 1024**3 else 3
+    unit, scale = ("KB", "MB", "GB")[power - 1], 1024**power
+    for decimals in (1, 2, 3) if n_bytes >= 1024 else ():
+        shown = f"{n_bytes / scale:.{decimals}f}"
+        if float(shown) * scale > limit:
+            return f"{shown} {unit}", f"{max_file_mb:g} MB"
+    return f"{n_bytes:,} bytes", f"{max_file_mb:g} MB ({int(limit):,} bytes)"
 
 
 def _read_bytes(path: Path, max_file_mb: float) -> bytes:
@@ -509,8 +533,9 @@ def _read_bytes(path: Path, max_file_mb: float) -> bytes:
         raise InputError(f"{path} is not a regular file; copy the text into a file and add that")
     limit = max_file_mb * 1024 * 1024
     if st.st_size > limit:
+        size, limit_text = size_against_limit(st.st_size, max_file_mb)
         raise InputError(
-            f"{path} is {_human_size(st.st_size)}, over the {max_file_mb:g} MB limit; "
+            f"{path} is {size}, over the {limit_text} limit; "
             "split it into smaller files or raise max_file_mb (ARTICLEQA_MAX_FILE_MB)"
         )
     try:
@@ -689,6 +714,18 @@ def _paragraphs(text: str) -> str:
 
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w:.-]+)", re.IGNORECASE)
 
+# Parts of a page that are never its article, whatever their wording: overlays (cookie/consent and sign-up
+# dialogs) and navigation landmarks. trafilatura skips them next to an article, but on a page with nothing
+# else its recall fallback returns them as the text.
+_NOT_ARTICLE_XPATH = [
+    "//dialog",
+    "//*[@role='dialog' or @role='alertdialog' or @role='navigation']",
+    "//*[@aria-modal='true']",
+]
+# Main text shorter than this (words in prose lines) is a banner, an error stub or a link list, not an
+# article: "Cookie settings. Accept all." is 4. The shortest news briefs run to several sentences.
+_HTML_MIN_ARTICLE_WORDS = 12
+
 
 def _read_html(path: Path, data: bytes, fmt: str) -> tuple[list[Document], Problems]:
     try:
@@ -719,16 +756,27 @@ def _read_html(path: Path, data: bytes, fmt: str) -> tuple[list[Document], Probl
                 "extensive_search": False,
                 "max_date": date.today().isoformat(),
             },
+            prune_xpath=_NOT_ARTICLE_XPATH,
         )
     except Exception as exc:  # trafilatura raises ValueError and lxml errors on broken input
         raise InputError(f"{path}: could not parse HTML ({exc or type(exc).__name__}); check the file") from exc
     info: dict[str, Any] = extracted.as_dict() if extracted is not None else {}
     text = _paragraphs(info.get("text") or "")
-    # trafilatura's recall fallback returns menu items ("Home", "About") for pages without an article:
-    # text in which no line reads like prose is no article.
-    if not any(line.strip() and not _is_furniture(line) for line in text.split("\n")):
+    # trafilatura's recall fallback returns menu items ("Home", "About") or a banner's two sentences for
+    # pages without an article: text in which no line reads like prose, or too little of it, is no article.
+    prose = [line for line in text.split("\n") if line.strip() and not _is_furniture(line)]
+    if not prose:
         raise InputError(
-            f"{path}: no article text found in the HTML (only navigation or markup); "
+            f"{path}: no article text found in the HTML (only navigation, dialogs or markup); "
+            "save the article page itself, or paste its text into a .txt file"
+        )
+    n_words = sum(len(line.split()) for line in prose)
+    if n_words < _HTML_MIN_ARTICLE_WORDS:
+        sample = " ".join(" ".join(prose).split())
+        sample = sample if len(sample) <= 60 else sample[:59].rstrip() + "…"
+        raise InputError(
+            f"{path}: too little article text in the HTML ({n_words} word{'s' if n_words != 1 else ''}: “{sample}”; "
+            f"an article has at least {_HTML_MIN_ARTICLE_WORDS}), so it looks like a banner or menu page; "
             "save the article page itself, or paste its text into a .txt file"
         )
     meta: dict[str, Any] = {"format": fmt, "encoding": encoding, "extractor": "trafilatura"}
@@ -749,6 +797,26 @@ def _read_html(path: Path, data: bytes, fmt: str) -> tuple[list[Document], Probl
 
 
 _RECORD_KEYS = ("text", "title", "author", "published", "url")
+# Where exports and news APIs put the publication date (first one present wins).
+_RECORD_DATE_KEYS = (
+    "published", "date", "published_at", "publishedAt", "published_date", "publish_date", "publication_date",
+    "datePublished", "pubDate", "pub_date",
+)
+_EPOCH_SECONDS = (1e8, 5e9)  # 1973..2128: a bare number in a date field in this range is a Unix time
+
+
+def _record_date(obj: dict[str, Any]) -> str | None:
+    """The record's publication date as given: text, or a Unix timestamp in seconds or milliseconds."""
+    for key in _RECORD_DATE_KEYS:
+        value = obj.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            seconds = value / 1000 if value > _EPOCH_SECONDS[1] else value
+            if _EPOCH_SECONDS[0] <= seconds <= _EPOCH_SECONDS[1]:
+                return datetime.fromtimestamp(seconds, tz=UTC).date().isoformat()
+            continue
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
 
 
 def _record_document(obj: Any, source: str, label: str, fmt: str) -> Document:
@@ -772,13 +840,13 @@ def _record_document(obj: Any, source: str, label: str, fmt: str) -> Document:
         return str(value)
 
     meta: dict[str, Any] = {"format": fmt, "record": label}
-    meta.update({k: v for k, v in obj.items() if k not in _RECORD_KEYS and k != "date"})
+    meta.update({k: v for k, v in obj.items() if k not in _RECORD_KEYS and k not in _RECORD_DATE_KEYS})
     return document_from_text(
         text,
         source=source,
         title=as_str("title"),
         author=as_str("author") or as_str("authors"),
-        published=as_str("published") or as_str("date"),
+        published=_record_date(obj),
         url=as_str("url"),
         metadata=meta,
     )

@@ -1,8 +1,15 @@
-"""BM25 over chunk texts with bm25s (sparse matrices, saved beside the vectors, memory-mapped on load)."""
+"""BM25 over chunk texts with bm25s (sparse matrices, saved beside the vectors, memory-mapped on load).
+
+Texts and queries are accent-folded before tokenising ("Málaga" and "Malaga" are one term), the same way on
+both sides; an index records that it was built so (``articleqa-tokenizer.json``), and older indexes, built
+without folding, are queried the way they were built until the next write rebuilds their BM25.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +18,27 @@ from typing import Any
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+TOKENIZER_FILE = "articleqa-tokenizer.json"
+
+
+def fold_accents(text: str) -> str:
+    """Compatibility-decompose (NFKD) and drop combining marks: "Málaga" → "Malaga", "ﬁnal" → "final".
+
+    Users type names without their accents, and articles spell them either way; lexical matching should not
+    care. ASCII text (most of it) is returned as is."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def _bm25s() -> Any:
+    """bm25s, imported with its logger quieted: it sets itself to DEBUG on import, so "DEBUG:bm25s:Building
+    index from tokens" reached the terminal whenever anything had configured logging."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 @lru_cache(maxsize=1)
@@ -23,51 +51,50 @@ def _stemmer() -> Any:
         return None
 
 
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    import bm25s
-
-    return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
+def tokenize(texts: Sequence[str], *, fold: bool = True) -> list[list[str]]:
+    """Lower-cased, stemmed BM25 terms without stopwords; ``fold``: accent-folded (see :func:`fold_accents`)."""
+    texts = [fold_accents(t) for t in texts] if fold else list(texts)
+    return _bm25s().tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
 class LexicalIndex:
     """A narrow wrapper so the rest of the code never depends on bm25s' call shapes."""
 
-    def __init__(self, model: Any, n_docs: int) -> None:
+    def __init__(self, model: Any, n_docs: int, *, fold: bool = True) -> None:
         self._model = model
         self.n_docs = n_docs
+        self.fold = fold  # queries are tokenised the way the texts were
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> LexicalIndex:
-        import bm25s
-
-        model = bm25s.BM25()
+    def build(cls, texts: Sequence[str], *, fold: bool = True) -> LexicalIndex:
+        model = _bm25s().BM25()
         if texts:
-            model.index(tokenize(texts), show_progress=False)
-        return cls(model, len(texts))
+            model.index(tokenize(texts, fold=fold), show_progress=False)
+        return cls(model, len(texts), fold=fold)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         if self.n_docs:
             self._model.save(str(directory), show_progress=False)
+        (directory / TOKENIZER_FILE).write_text(json.dumps({"fold_accents": self.fold}))
         (directory / "n_docs.txt").write_text(str(self.n_docs))
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        import bm25s
-
         n_docs = int((directory / "n_docs.txt").read_text())
+        settings = directory / TOKENIZER_FILE
+        # Indexes written before accent folding have no such file: their vocabulary keeps the accents.
+        fold = bool(json.loads(settings.read_text()).get("fold_accents")) if settings.is_file() else False
         if n_docs == 0:
-            return cls(None, 0)
-        model = bm25s.BM25.load(str(directory), mmap=True, show_progress=False, verbosity=0)
-        return cls(model, n_docs)
+            return cls(None, 0, fold=fold)
+        model = _bm25s().BM25.load(str(directory), mmap=True, show_progress=False, verbosity=0)
+        return cls(model, n_docs, fold=fold)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk row (zeros when no query term is in the vocabulary)."""
         if not self.n_docs:
             return np.zeros(0, dtype=np.float32)
-        tokens = tokenize([query])[0]
+        tokens = tokenize([query], fold=self.fold)[0]
         vocab = self._model.vocab_dict
         tokens = [t for t in tokens if t in vocab]
         if not tokens:

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from .lexical import fold_accents
+
 _lock = threading.Lock()
 _CACHE_SIZE = 20_000
 _cache: OrderedDict[str, Any] = OrderedDict()
@@ -76,8 +78,9 @@ def _stemmer() -> Any:
 
 
 def stem(word: str) -> str:
+    """Lower-cased, accent-folded (as BM25 terms are) and stemmed: "Málaga" and "Malaga" are one term."""
     s = _stemmer()
-    w = word.lower().replace("’", "'")
+    w = fold_accents(word.lower().replace("’", "'"))
     if w.endswith("'s"):
         w = w[:-2]
     return s.stemWord(w) if s is not None else w

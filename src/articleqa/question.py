@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .nlp import content_terms
@@ -29,6 +30,25 @@ for _words, _labels in [
 ]:
     for _w in _words.split():
         FOCUS_TYPES[_w] = _labels
+
+# Terminal escape sequences (ECMA-48): CSI "ESC [ … final" (colours, cursor moves), OSC "ESC ] … BEL/ESC \\"
+# (window titles, hyperlinks), other ESC sequences, and the one-byte C1 CSI. Text pasted from a terminal
+# carries them; left in, "[1mWhere" is no word of any article.
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[ -/]*[0-~]?"
+)
+
+
+def clean_question(text: str | None) -> str:
+    """The question as the user meant it: terminal escape codes, control and invisible characters removed,
+    whitespace collapsed, NFC. Every entry point (CLI, Python API, web UI and its API) reads questions
+    through this, so a pasted question answers the same as a typed one."""
+    text = _ANSI.sub("", text or "")
+    text = "".join(
+        " " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf"}
+    )
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
 
 AUX_START = re.compile(
     r"^(is|are|was|were|do|does|did|can|could|will|would|should|shall|has|have|had|may|might|must)\b", re.I

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import socket
 
 from .assistant import Assistant
 from .config import Settings
 from .errors import InputError
+from .index import IndexStore
 
 log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -24,6 +27,46 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Try to bind ``host:port`` as the web server will (SO_REUSEADDR, like uvicorn); the error, or None."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        return exc
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            return exc
+    return None
+
+
+def check_address(host: str, port: int) -> None:
+    """Fail before saying "serving" when the server could not listen on ``host:port``, naming the option
+    that fixes it: Gradio's own error comes after our "serving at" line, as a traceback that suggests
+    ``server_port``/``GRADIO_SERVER_PORT`` rather than ``--port``."""
+    if not 1 <= port <= 65535:
+        raise InputError(f"--port {port} is not a port number; pick one from 1 to 65535, e.g. --port 7860")
+    exc = _bind_error(host, port)
+    if exc is None:
+        return
+    if isinstance(exc, socket.gaierror):
+        raise InputError(f"--host {host} is not an address of this machine ({exc.strerror}); e.g. --host 127.0.0.1")
+    if exc.errno == errno.EADDRINUSE:
+        free = next((p for p in range(port + 1, min(port + 50, 65535) + 1) if _bind_error(host, p) is None), None)
+        raise InputError(
+            f"port {port} on {host} is already in use (another server is running there); "
+            + (f"pick a free one with --port {free}" if free else "pick a free one with --port PORT")
+            + ", or stop the other server"
+        )
+    if exc.errno == errno.EACCES:
+        raise InputError(f"no permission to listen on port {port}; pick a port above 1023 with --port, e.g. --port 7860")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        raise InputError(f"--host {host} is not an address of this machine; e.g. --host 127.0.0.1")
+    raise InputError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); try another --host or --port")
+
+
 def serve(
     index_dir: str | None = None,
     host: str = "127.0.0.1",
@@ -38,6 +81,8 @@ def serve(
 
     settings = Settings.from_env(index_dir=index_dir)
     credentials = parse_auth(auth)
+    IndexStore(settings.index_dir).manifest()  # cheap checks first: no index here, a file, a damaged manifest
+    check_address(host, port)
     if host not in LOOPBACK:
         print(f"warning: serving on {host}: anyone who can reach this address can use it"
               + ("" if credentials else "; consider --auth user:password"))
@@ -45,8 +90,13 @@ def serve(
     app = build_app(qa)
     print(f"articleqa: serving {settings.index_dir} at http://{host}:{port}", flush=True)
     app.queue(default_concurrency_limit=8)
-    launch(
-        app, server_name=host, server_port=port, auth=credentials, show_error=True, inbrowser=False,
-        prevent_thread_lock=not block, quiet=not block,
-    )
+    try:
+        launch(
+            app, server_name=host, server_port=port, auth=credentials, show_error=True, inbrowser=False,
+            prevent_thread_lock=not block, quiet=not block,
+        )
+    except OSError as exc:
+        if "empty port" in str(exc):  # taken between our check and Gradio's bind: say so the same way
+            check_address(host, port)
+        raise
     return app

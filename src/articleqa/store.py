@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -101,11 +102,17 @@ class RecordStore:
         return [found[r] for r in wanted if r in found]
 
     def rows_for_documents(self, doc_ids: Sequence[str]) -> np.ndarray:
-        if not doc_ids:
+        """Chunk rows of these documents, sorted. Asked in batches: a filter (a date range, say) can select
+        more documents than SQLite takes parameters in one statement."""
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
             return np.zeros(0, dtype=np.int64)
-        marks = ",".join("?" * len(doc_ids))
-        rows = self._query(f"SELECT row FROM chunks WHERE doc_id IN ({marks}) ORDER BY row", list(doc_ids))
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        found: list[int] = []
+        for i in range(0, len(ids), 900):
+            part = ids[i : i + 900]
+            marks = ",".join("?" * len(part))
+            found.extend(r[0] for r in self._query(f"SELECT row FROM chunks WHERE doc_id IN ({marks})", part))
+        return np.sort(np.fromiter(found, dtype=np.int64, count=len(found)))
 
     def iter_chunks(self, exclude_doc_ids: Iterable[str] = ()) -> Iterator[tuple[int, Chunk, str]]:
         excluded = set(exclude_doc_ids)
@@ -147,6 +154,14 @@ class RecordStore:
             for d in self._query(
                 "SELECT doc_id, title, source, author, published, n_chunks, length(text) FROM documents ORDER BY position"
             )
+        ]
+
+    def filter_fields(self) -> list[tuple[str, str, str | None, str | None, dict[str, Any]]]:
+        """(doc_id, source, author, published, metadata) of every document, in index order, without the text:
+        what source/author/date filters read."""
+        return [
+            (d[0], d[1], d[2], d[3], json.loads(d[4]))
+            for d in self._query("SELECT doc_id, source, author, published, metadata FROM documents ORDER BY position")
         ]
 
     def document_meta(self, doc_ids: Sequence[str]) -> dict[str, tuple[str, str, str | None, str | None]]:
