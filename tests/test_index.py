@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,8 @@ def test_manifest_records_model_dimension_counts_and_format(article_index):
     manifest = json.loads((article_index / "manifest.json").read_text())
     assert manifest["model"] == "all-MiniLM-L6-v2"
     assert manifest["dim"] == 384
-    assert manifest["n_documents"] == 1 and manifest["n_chunks"] >= 3
+    bundled = [p for p in (Path(__file__).resolve().parents[1] / "articles").iterdir() if p.suffix == ".txt"]
+    assert manifest["n_documents"] == len(bundled) and manifest["n_chunks"] >= 3
     assert manifest["format_version"] == 2
     assert manifest["sentences"]["n_units"] >= manifest["n_chunks"]
     assert manifest["vector_index"]["kind"] == "flat"

@@ -26,8 +26,10 @@ def test_a_tiny_training_run_lowers_the_loss_and_exports_a_loadable_reader(tmp_p
     assert [p["step"] for p in curve] == [6, 12]
     assert (tmp_path / "run" / "checkpoint.pt").is_file() and (tmp_path / "run" / "curve.png").is_file()
 
-    paths = export(checkpoint, tmp_path / "onnx", ["fp32", "int8"])
-    (tmp_path / "onnx" / "reader.json").write_text(json.dumps({"model_file": paths["int8"].name}))
+    paths = export(checkpoint, tmp_path / "onnx", ["fp32", "int8mm"])
+    spec = json.loads((tmp_path / "onnx" / "reader.json").read_text())
+    assert spec["model_file"] == paths["int8mm"].name == "model-int8mm.onnx"  # the shipped form by default
+    assert paths["int8mm"].stat().st_size < paths["fp32"].stat().st_size / 2
     reader = Reader(tmp_path / "onnx")
     context = "The Kestrel Harbour Bridge opened to traffic on 4 May 1998 after six years of construction."
     reading = reader.read("When did the bridge open?", [context], [100])

@@ -214,3 +214,28 @@ def test_gradio_client_ask_endpoint(qa) -> None:
         assert follow["question"] == "Who urged them?" and follow["text"]
     finally:
         app.close()
+
+
+def test_an_answer_shows_its_confidence_as_a_label_with_the_number_on_hover(unsafe: tuple[Answer, Document]) -> None:
+    answer, _doc = unsafe
+    for confidence, label in ((0.93, "high"), (0.7, "medium"), (0.52, "low")):
+        answer.confidence = confidence
+        out = render_answer(answer)
+        _assert_only_our_markup(out)
+        assert f'class="aqa-conf aqa-conf-{label}" title="confidence {confidence:.2f}' in out
+        assert f">{label} confidence</span>" in out
+
+
+def test_a_not_found_reply_lists_at_most_two_distinct_closest_passages(unsafe: tuple[Answer, Document]) -> None:
+    import dataclasses
+
+    answer, _doc = unsafe
+    p = answer.passages[0]
+    far = dataclasses.replace(p.chunk, chunk_id="far", start=p.chunk.end + 10, end=p.chunk.end + 20)
+    passages = [p, dataclasses.replace(p, rank=2), dataclasses.replace(p, chunk=far, rank=3),
+                dataclasses.replace(p, chunk=dataclasses.replace(far, chunk_id="far2", doc_id="other"), rank=4)]
+    cites = shown_citations(Answer(answer.question, "The articles don't say.", False, 0.1, [], passages))
+    assert [c.n for c in cites] == [1, 2]
+    assert [c.start for c in cites] == [p.chunk.start, far.start]  # the repeat of passage 1 is listed once
+    out = render_answer(Answer(answer.question, "The articles don't say.", False, 0.1, [], passages))
+    assert out.count("<blockquote>") == 2 and "aqa-conf" not in out

@@ -9,21 +9,20 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from . import ingest
-from .answer import NOT_FOUND, build_answer, verify_citations
+from .answer import NOT_FOUND, Reader, build_answer, find_model_dir, verify_citations
 from .chat import Conversation, Turn, rewrite
 from .config import Settings
 from .embedding import Embedder, canonical_model_name
 from .errors import InputError, ModelMismatchError
+from .filters import LIST_HINT, DateLike, DocFields, Filters
 from .index import IndexStore, NewDocument, Snapshot
 from .indexing import prepare_documents
-from .question import classify
+from .question import classify, clean_question
 from .records import AddReport, Answer, Document, DocumentInfo, Skipped
 from .retrieval import retrieve
 
@@ -31,6 +30,7 @@ log = logging.getLogger(__name__)
 
 _EMBEDDERS: dict[tuple[str, int, str], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
+_READERS: dict[tuple[str, int], Reader] = {}
 
 Source = str | Path | Document
 
@@ -44,27 +44,14 @@ def shared_embedder(model: str, batch_size: int, backend: str = "torch") -> Embe
         return _EMBEDDERS[key]
 
 
-class _VectorCache:
-    """Sentence vectors by text: the same top sentences come back for related questions."""
-
-    def __init__(self, encode: Callable[[list[str]], np.ndarray], size: int = 50_000) -> None:
-        self._encode = encode
-        self._size = size
-        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._data]
-        if missing:
-            vectors = self._encode(missing)
-            with self._lock:
-                for t, v in zip(missing, vectors, strict=True):
-                    self._data[t] = v
-                while len(self._data) > self._size:
-                    self._data.popitem(last=False)
-        with self._lock:
-            return np.stack([self._data[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+def shared_reader(configured: str, threads: int) -> Reader:
+    """One loaded reader per process and model folder; a missing or damaged model is a ReaderModelError."""
+    path = find_model_dir(configured or None).resolve()
+    key = (str(path), threads)
+    with _EMBEDDERS_LOCK:
+        if key not in _READERS:
+            _READERS[key] = Reader(path, threads=threads)
+        return _READERS[key]
 
 
 class Assistant:
@@ -74,15 +61,16 @@ class Assistant:
         self.index_dir = Path(index_dir)
         self.settings = settings
         self.embedder = embedder
+        self.reader = shared_reader(settings.reader_model, settings.reader_threads)
         self.store = IndexStore(self.index_dir)
         self._snapshot: Snapshot | None = None
         self._stamp: tuple[int, int] = (0, 0)
         self._snap_lock = threading.Lock()
-        self._sentence_vectors = _VectorCache(self.embedder.encode)
         # Recent answers by (question, rewrite source, filters, generation): replaying a chat's history
         # for a follow-up costs nothing when those questions were just asked.
         self._answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
         self._answers_lock = threading.Lock()
+        self._fields: tuple[str, list[DocFields]] | None = None  # (generation, every document's filter fields)
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -243,33 +231,84 @@ class Assistant:
         question: str,
         *,
         doc_ids: Sequence[str] | None = None,
+        sources: str | Sequence[str] | None = None,
+        authors: str | Sequence[str] | None = None,
+        published_after: DateLike = None,
+        published_before: DateLike = None,
         top_k: int | None = None,
         history: Sequence[str] | None = None,
     ) -> Answer:
-        """Answer one question; ``history`` = earlier questions of the same chat, oldest first."""
+        """Answer one question; ``history`` = earlier questions of the same chat, oldest first.
+
+        ``doc_ids``, ``sources``, ``authors`` and ``published_after``/``published_before`` (ISO YYYY-MM-DD,
+        YYYY-MM or YYYY, inclusive) restrict the search before ranking; see :mod:`articleqa.filters`."""
+        scope: dict[str, Any] = {
+            "doc_ids": doc_ids, "sources": sources, "authors": authors,
+            "published_after": published_after, "published_before": published_before,
+        }
         if history:
             conv = self.chat()
             for earlier in history:
-                conv.ask(earlier, doc_ids=doc_ids)
-            return conv.ask(question, doc_ids=doc_ids, top_k=top_k)
-        return self._ask(question, doc_ids=doc_ids, top_k=top_k)
+                conv.ask(earlier, **scope)
+            return conv.ask(question, top_k=top_k, **scope)
+        return self._ask(question, top_k=top_k, **scope)
+
+    def _filter_fields(self, snap: Snapshot) -> list[DocFields]:
+        """Every document's filterable fields, read once per generation (generations never change)."""
+        cached = self._fields
+        if cached is not None and cached[0] == snap.generation:
+            return cached[1]
+        fields = [DocFields.from_record(*row) for row in snap.records.filter_fields()]
+        self._fields = (snap.generation, fields)
+        return fields
+
+    def _scope(self, snap: Snapshot | None, doc_ids: Sequence[str] | None, filters: Filters) -> list[str] | None:
+        """The documents a question may search (None: all): ``doc_ids`` ∩ the filters' matches, resolved
+        before ranking. InputError when that is nothing: "the articles don't say" would hide the mistake."""
+        if doc_ids is not None:
+            if not any(snap is not None and snap.records.has_document(d) for d in doc_ids):
+                raise InputError(
+                    f"no document {', '.join(map(repr, doc_ids))} in {self.index_dir}; `articleqa docs` lists the ids"
+                    if doc_ids else "doc_ids is empty; give document ids (`articleqa docs` lists them), or None for all"
+                )
+        if not filters.active:
+            return list(doc_ids) if doc_ids is not None else None
+        if snap is None:
+            raise InputError(f"no documents in {self.index_dir} to filter; add some with `articleqa index PATH...`")
+        matching = filters.select(self._filter_fields(snap))
+        if doc_ids is None:
+            return matching
+        wanted = set(doc_ids)
+        both = [d for d in matching if d in wanted]
+        if not both:
+            raise InputError(
+                f"none of the documents given by id matches {filters.describe()}; drop the ids or loosen the "
+                f"filters; {LIST_HINT}"
+            )
+        return both
 
     def _ask(
         self,
         question: str,
         *,
         doc_ids: Sequence[str] | None = None,
+        sources: str | Sequence[str] | None = None,
+        authors: str | Sequence[str] | None = None,
+        published_after: DateLike = None,
+        published_before: DateLike = None,
         top_k: int | None = None,
         asked_as: str | None = None,
     ) -> Answer:
         """``asked_as``: the user's own words when ``question`` is a rewrite; it decides the answer's type."""
-        question = (question or "").strip()
+        question = clean_question(question)
         if not question:
             raise InputError("the question is empty; type a question about your articles")
+        filters = Filters.of(sources, authors, published_after, published_before)
         t0 = time.perf_counter()
         k = top_k or self.settings.top_k
         snap = self._current()
-        key = (question, asked_as, tuple(doc_ids) if doc_ids is not None else None, k,
+        scope = self._scope(snap, doc_ids, filters)
+        key = (question, asked_as, tuple(doc_ids) if doc_ids is not None else None, filters.key(), k,
                snap.generation if snap else None)
         with self._answers_lock:
             cached = self._answers.get(key)
@@ -278,7 +317,7 @@ class Assistant:
                 hit = copy.deepcopy(cached)
                 hit.timings_ms = {"total": (time.perf_counter() - t0) * 1000, "cached": 1.0}
                 return hit
-        answer = self._answer(question, snap, k, doc_ids, asked_as, t0)
+        answer = self._answer(question, snap, k, scope, asked_as, t0)
         with self._answers_lock:
             self._answers[key] = copy.deepcopy(answer)
             while len(self._answers) > self.settings.answer_cache:
@@ -306,8 +345,9 @@ class Assistant:
             doc_ids=list(doc_ids) if doc_ids is not None else None,
         )
         answer = build_answer(
-            question, info, found.passages, qvec, self._sentence_vectors,
-            threshold=self.settings.abstain_threshold, max_citations=self.settings.max_citations,
+            question, found.passages, self.reader, threshold=self.settings.abstain_threshold,
+            max_citations=self.settings.max_citations, read_passages=self.settings.read_passages,
+            question_type=info.qtype,
         )
         texts: dict[str, str | None] = {}
 

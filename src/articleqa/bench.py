@@ -50,8 +50,8 @@ DEFAULT_QUESTIONS = ROOT / "eval" / "questions.jsonl"
 FULL_SCALES = (10_000, 100_000, 1_000_000)
 QUICK_SCALES = (10_000,)
 STAGES = (
-    "analysis", "question_embedding", "dense_search", "bm25", "sentence_search", "fusion", "rescoring",
-    "span_extraction", "total",
+    "analysis", "question_embedding", "dense_search", "bm25", "sentence_search", "fusion", "reader", "citations",
+    "total",
 )
 BASELINE_WORDS = 150
 COLD_QUESTION = "Where are the talks held?"
@@ -59,7 +59,7 @@ FALLBACK_QUESTIONS = (
     "Where are the talks held?", "Who confirmed the meeting?", "When will the officials meet?",
     "What did the spokesman say?", "Why were the talks moved?",
 )
-TARGETS = {"question_p50_ms": 30.0, "question_p95_ms": 80.0, "indexing_chunks_per_s_ratio": 1.5}
+TARGETS = {"question_p50_ms": 40.0, "question_p95_ms": 100.0, "indexing_chunks_per_s_ratio": 1.5}
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -310,6 +310,21 @@ def run_baseline(
         "question_ms_library_default_threads": summarize(lat_default),
         f"answer_recall_at_{k}": round(float(np.mean(hits)), 4) if hits else None,
     }
+
+
+def reader_load(settings: Any, runs: int = 3) -> dict[str, Any]:
+    """Time to load the shipped reader (ONNX graph + tokenizer) into a new session, median of ``runs``."""
+    from .answer import Reader, find_model_dir
+
+    path = find_model_dir(settings.reader_model or None)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        Reader(path, threads=settings.reader_threads)
+        times.append((time.perf_counter() - t) * 1000)
+    spec = json.loads((path / "reader.json").read_text(encoding="utf-8"))
+    return {"model": str(path / spec["model_file"]), "megabytes": round((path / spec["model_file"]).stat().st_size / 1e6, 1),
+            "ms": [round(t, 1) for t in times], "median_ms": round(statistics.median(times), 1)}
 
 
 # ---------------------------------------------------------------------------------------------- cold start
@@ -782,9 +797,14 @@ def render_markdown(report: dict[str, Any], plots: Sequence[str]) -> str:
                 f"| question latency p50 | {_fmt(r['question_p50'], 2)} |",
                 f"| question latency p95 | {_fmt(r['question_p95'], 2)} |",
                 f"| answer-recall@5 (ours − baseline) | {_fmt(r['answer_recall_at_5_delta'], 3)} |", "",
-                "The latency ratio compares our whole answer pipeline (retrieval, sentence re-scoring, span "
-                "extraction, verified quotes) with the baseline's encode + search only.", "",
+                "The latency ratio compares our whole answer pipeline (retrieval, the span reader, verified "
+                "quotes) with the baseline's encode + search only.", "",
             ]
+    rl = report.get("reader_load")
+    if rl:
+        lines += ["## Reader model load", "",
+                  f"`{rl['model']}` ({rl['megabytes']} MB): loaded into a new onnxruntime session in median "
+                  f"**{_fmt(rl['median_ms'], 0)} ms** (runs: {rl['ms']}).", ""]
     cs = report.get("cold_start")
     if cs:
         lines += ["## Cold start", "",
@@ -979,6 +999,7 @@ def run_bench(
                     report["ui_load"] = ui_load_test(qa, corpus.questions, users, per_user)
             report["corpora"][corpus.name if corpus.name == "article" else "newsqa-dev"] = entry
 
+        report["reader_load"] = reader_load(settings)
         # cold start: the project's default index if it exists, else the article index built above
         if cold_runs > 0:
             target = Path(index_dir) if index_dir and (Path(index_dir) / "manifest.json").is_file() else article_index
@@ -1024,8 +1045,8 @@ def _targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     ratio = c.get("vs_baseline", {}).get("indexing_chunks_per_s")
     rows = []
     for what, wanted, got, ok in (
-        ("question latency p50 (ms)", "≤ 30", total.get("p50"), lambda v: v <= TARGETS["question_p50_ms"]),
-        ("question latency p95 (ms)", "≤ 80", total.get("p95"), lambda v: v <= TARGETS["question_p95_ms"]),
+        ("question latency p50 (ms)", "≤ 40", total.get("p50"), lambda v: v <= TARGETS["question_p50_ms"]),
+        ("question latency p95 (ms)", "≤ 100", total.get("p95"), lambda v: v <= TARGETS["question_p95_ms"]),
         ("indexing chunks/s ÷ baseline", "≥ 1.5", ratio, lambda v: v >= TARGETS["indexing_chunks_per_s_ratio"]),
     ):
         rows.append({"what": what, "wanted": wanted, "measured": got, "met": ok(got) if got is not None else None})

@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 from .config import Settings
 from .errors import ArticleQAError
+from .filters import Filters
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -40,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     index_dir(sp)
     sp.add_argument("--history", nargs="*", default=None, metavar="Q", help="earlier questions of the chat, oldest first")
     sp.add_argument("--doc-id", action="append", default=None, dest="doc_ids", help="only search this document")
+    sp.add_argument("--source", action="append", default=None, dest="sources", metavar="S",
+                    help="only documents whose file path, file name or URL contains S (any case; repeat for more)")
+    sp.add_argument("--author", action="append", default=None, dest="authors", metavar="A",
+                    help="only documents whose author contains A (any case; repeat for more)")
+    sp.add_argument("--after", default=None, metavar="DATE",
+                    help="only documents published on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY)")
+    sp.add_argument("--before", default=None, metavar="DATE",
+                    help="only documents published on or before DATE (YYYY-MM-DD, YYYY-MM or YYYY)")
     sp.add_argument("--top-k", type=int, default=None)
     sp.add_argument("--json", action="store_true", help="print the Answer as JSON")
 
@@ -85,8 +94,9 @@ def _cmd_index(args: argparse.Namespace) -> int:
     settings = Settings.from_env(index_dir=args.index_dir)
     paths = list(args.paths)
     if args.rebuild and not paths:
+        store = IndexStore(settings.index_dir)  # a file given as --index-dir is its own error, said as such
         try:
-            paths = list(IndexStore(settings.index_dir).manifest().get("sources", []))
+            paths = list(store.manifest().get("sources", []))
         except ArticleQAError:
             paths = []
         if not paths:
@@ -115,14 +125,19 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK if report.added or report.duplicates else EXIT_USAGE
 
 
-def _format_answer(answer: Any) -> str:
-    lines = [answer.text if answer.answerable else f"{answer.text} (closest passages below)"]
+def _format_answer(answer: Any, scope: str = "") -> str:
+    """The answer for a terminal; ``scope`` describes the filters the search was restricted to."""
+    lines = [f"{answer.text}  ({answer.confidence_label} confidence, {answer.confidence:.2f})" if answer.answerable
+             else f"{answer.text} (closest passages below)"]
     if answer.rewritten_question:
         lines.append(f"(understood as: {answer.rewritten_question})")
+    if scope:
+        lines.append(f"(only documents with {scope})")
     for c in answer.citations:
-        lines.append(f"  [{c.n}] “{c.quote}” — {c.title} ({c.source}, chars {c.start}–{c.end})")
+        lines.append(f"  [{c.n}] “{c.quote}” — {c.title} ({c.source}, {c.published or 'date unknown'}, "
+                     f"chars {c.start}–{c.end})")
     if not answer.answerable:
-        for p in answer.passages[:3]:
+        for p in answer.passages[:2]:
             snippet = " ".join(p.chunk.text.split())[:160]
             lines.append(f"  · {snippet}… — {p.title}")
     return "\n".join(lines)
@@ -131,9 +146,22 @@ def _format_answer(answer: Any) -> str:
 def _cmd_ask(args: argparse.Namespace) -> int:
     from .assistant import Assistant
 
+    # A bad date is refused before the index and the models are loaded, named as the option it came from.
+    filters = Filters.of(args.sources, args.authors, args.after, args.before, after_name="--after",
+                         before_name="--before")
     qa = Assistant.open(args.index_dir)
-    answer = qa.ask(args.question, history=args.history, doc_ids=args.doc_ids, top_k=args.top_k)
-    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else _format_answer(answer))
+    if args.doc_ids:  # the API only refuses a filter that matches nothing; a mistyped id here is a mistake
+        known = {d.doc_id for d in qa.documents()}
+        unknown = [d for d in args.doc_ids if d not in known]
+        if unknown:
+            raise ArticleQAError(
+                f"no document {', '.join(map(repr, unknown))} in {qa.index_dir}; "
+                f"`articleqa docs --index-dir {qa.index_dir}` lists the ids"
+            )
+    answer = qa.ask(args.question, history=args.history, doc_ids=args.doc_ids, sources=args.sources,
+                    authors=args.authors, published_after=args.after, published_before=args.before, top_k=args.top_k)
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json
+          else _format_answer(answer, filters.describe()))
     return EXIT_OK
 
 

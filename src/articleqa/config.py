@@ -29,7 +29,16 @@ class Settings:
     sentence_weight: float = field(
         default=0.5, metadata={"help": "share of a chunk's best sentence in its dense score (0: pooled vector only)"}
     )
-    abstain_threshold: float = field(default=0.35, metadata={"help": "confidence below which we decline"})
+    abstain_threshold: float | None = field(
+        default=None, metadata={"help": "confidence below which we decline (default: the reader's calibrated cut)"}
+    )
+    reader_model: str = field(
+        default="", metadata={"help": "folder of the trained span reader (default: models/reader of this checkout)"}
+    )
+    read_passages: int = field(default=3, metadata={"help": "best passages the reader reads per question"})
+    reader_threads: int = field(
+        default=2, metadata={"help": "CPU threads one question's reading may use (2: 49 ms vs 69 ms for 3 passages)"}
+    )
     max_citations: int = field(default=3, metadata={"help": "quotes shown under an answer"})
     answer_cache: int = field(default=256, metadata={"help": "recent answers kept (0 turns the cache off)"})
     max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are skipped"})
@@ -61,6 +70,10 @@ class Settings:
 
 def _parse(raw: str, type_name: Any, name: str) -> Any:
     t = str(type_name)
+    if t.endswith(" | None"):
+        if raw.strip().lower() in {"", "none"}:
+            return None
+        t = t.removesuffix(" | None")
     try:
         if t == "int":
             return int(raw)

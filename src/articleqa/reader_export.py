@@ -1,8 +1,9 @@
 """Turn a trained reader checkpoint into the files that ship under models/reader/.
 
-Writes ONNX forms of the same weights — fp32, int8 (dynamic, per channel; the span head kept in float) and
-fp16-stored (weights kept as fp16 on disk, widened to fp32 when loaded, so answers equal fp32's to rounding)
-— plus tokenizer.json and reader.json. Which form ships is decided by measurement (``articleqa eval``), not here.
+Writes ONNX forms of the same weights — fp32, int8 (dynamic, per channel; the span head kept in float),
+fp16-stored (weights kept as fp16 on disk, widened to fp32 when loaded, so answers equal fp32's to rounding) and
+int8mm (int8 matrix products, the embedding tables fp16-stored: the shipped form) — plus tokenizer.json and
+reader.json. Which form ships is decided by measurement (``articleqa eval``), not here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-FORMS = ("fp32", "int8", "fp16")
+FORMS = ("fp32", "int8", "fp16", "int8mm")
 
 
 def export_fp32(checkpoint: Path, target: Path) -> None:
@@ -49,8 +50,9 @@ def export_fp32(checkpoint: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
-def quantize_int8(source: Path, target: Path) -> None:
-    """Dynamic int8 weights for the encoder's matrix products; the final start/end projection stays float."""
+def quantize_int8(source: Path, target: Path, ops: Sequence[str] = ("MatMul", "Gemm", "Gather")) -> None:
+    """Dynamic int8 weights for the encoder's matrix products (and, by default, the embedding tables); the
+    final start/end projection stays float."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -61,7 +63,7 @@ def quantize_int8(source: Path, target: Path) -> None:
     logging.disable(logging.WARNING)
     try:
         quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                         nodes_to_exclude=head, op_types_to_quantize=["MatMul", "Gemm", "Gather"])
+                         nodes_to_exclude=head, op_types_to_quantize=list(ops))
     finally:
         logging.disable(logging.NOTSET)
 
@@ -81,7 +83,7 @@ def store_fp16(source: Path, target: Path) -> None:
     onnx.save(model, str(target))
 
 
-def export(checkpoint: Path, out: Path, forms: Sequence[str] = FORMS, ship: str = "int8") -> dict[str, Path]:
+def export(checkpoint: Path, out: Path, forms: Sequence[str] = FORMS, ship: str = "int8mm") -> dict[str, Path]:
     """All requested forms into ``out`` (model-<form>.onnx), with tokenizer.json and a reader.json naming the
     ``ship`` form; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
@@ -94,6 +96,12 @@ def export(checkpoint: Path, out: Path, forms: Sequence[str] = FORMS, ship: str 
     if "fp16" in forms:
         store_fp16(fp32, out / "model-fp16.onnx")
         paths["fp16"] = out / "model-fp16.onnx"
+    if "int8mm" in forms:  # int8 matrix products, every other float (the embedding tables) stored as fp16
+        tmp = out / "model-int8mm.tmp.onnx"
+        quantize_int8(fp32, tmp, ("MatMul", "Gemm"))
+        store_fp16(tmp, out / "model-int8mm.onnx")
+        tmp.unlink()
+        paths["int8mm"] = out / "model-int8mm.onnx"
     shutil.copyfile(checkpoint / "tokenizer.json", out / "tokenizer.json")
     from .reader_training import MAX_ANSWER_TOKENS, MAX_LEN, MAX_QUESTION_TOKENS, STRIDE
 
@@ -126,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("checkpoint", type=Path, help="a saved checkpoint folder (build/reader/latest)")
     parser.add_argument("--out", type=Path, default=Path("build/reader/onnx"))
     parser.add_argument("--forms", default=",".join(FORMS))
-    parser.add_argument("--ship", default="int8", choices=FORMS, help="the form reader.json points at")
+    parser.add_argument("--ship", default="int8mm", choices=FORMS, help="the form reader.json points at")
     args = parser.parse_args(argv)
     paths = export(args.checkpoint, args.out, [f for f in args.forms.split(",") if f], args.ship)
     print(json.dumps({k: f"{v} ({v.stat().st_size / 1e6:.1f} MB)" for k, v in paths.items()}, indent=2))

@@ -118,6 +118,14 @@ class Citation:
         return _from_dict(cls, data)
 
 
+# Bands of the calibrated confidence (the chance the short answer is right, measured by `articleqa eval`).
+CONFIDENCE_BANDS = ((0.8, "high"), (0.6, "medium"), (0.0, "low"))
+
+
+def confidence_label(confidence: float) -> str:
+    return next(label for floor, label in CONFIDENCE_BANDS if confidence >= floor)
+
+
 @dataclass
 class Answer:
     question: str
@@ -133,12 +141,18 @@ class Answer:
     # The evidence behind ``confidence`` (sentence similarity, term overlap, typed span, …), for calibration.
     signals: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def confidence_label(self) -> str:
+        """high / medium / low, for people; the number stays in ``confidence``."""
+        return confidence_label(self.confidence)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "text": self.text,
             "answerable": self.answerable,
             "confidence": self.confidence,
+            "confidence_label": self.confidence_label,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "timings_ms": dict(self.timings_ms),

@@ -24,7 +24,10 @@ import gradio as gr
 
 from .assistant import Assistant
 from .errors import ArticleQAError
+from .filters import LIST_HINT, Filters
 from .highlight import escape, highlight
+from .ingest import size_against_limit
+from .question import clean_question
 from .records import Answer, Citation, Document, DocumentInfo
 
 log = logging.getLogger(__name__)
@@ -34,9 +37,11 @@ _WORKER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="articleqa-index"
 EXAMPLES = ["Where are the talks held?", "Who urged them?"]
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf")
 HISTORY_TURNS = 3  # earlier questions passed to assistant.ask for follow-ups
+MAX_QUESTION_CHARS = 2000  # a question is a sentence or two; longer text is refused with a message, never cut
 PENDING_HTML = '<div class="aqa-pending">Searching the articles…</div>'
 SOURCES_EMPTY = '<div class="aqa-empty">Sources for the latest answer appear here.</div>'
 VIEWER_EMPTY = '<div class="aqa-empty">Click <b>Open article</b> on a source to read the whole article here.</div>'
+LIBRARY_HINT = "the Library tab lists each document's source, author and date"  # instead of the CLI hint
 
 # ---------------------------------------------------------------------------------------------- CSS / JS
 CSS = """
@@ -80,6 +85,7 @@ CSS = """
 .aqa-article mark.aqa-target { background: rgba(255,224,102,.55); }
 .aqa-article mark.aqa-answer { background: #ffc400; font-weight: 600; }
 .aqa-examples button { flex: 0 0 auto !important; }
+#aqa-filters { gap: .5em; }
 .aqa-status-ok { color: #15803d; } .aqa-status-bad { color: #b91c1c; }
 .aqa-status ul { margin: .2em 0 .2em 1.2em; }
 .aqa-progress { position: relative; height: 8px; margin: .5em 0; border-radius: 4px; overflow: hidden;
@@ -90,6 +96,9 @@ CSS = """
 @keyframes aqa-slide { from { left: -30%; } to { left: 100%; } }
 .aqa-info { display: flex; gap: 1.5em; flex-wrap: wrap; font-size: .95em; }
 .aqa-info b { font-size: 1.2em; }
+.aqa-conf { font-size: .72em; font-weight: 600; border-radius: 999px; padding: .05em .55em; margin-left: .4em;
+  vertical-align: middle; cursor: help; border: 1px solid currentColor; }
+.aqa-conf-high { color: #15803d; } .aqa-conf-medium { color: #a16207; } .aqa-conf-low { color: #b91c1c; }
 """
 
 SOURCES_JS = """
@@ -124,15 +133,27 @@ def _excerpt(text: str, limit: int = 320) -> str:
     return text[: cut if cut > limit // 2 else limit] + " …"
 
 
-def shown_citations(answer: Answer, limit: int = 3) -> list[Citation]:
-    """The answer's citations; for an answer without any, its closest passages as numbered stand-ins."""
+def shown_citations(answer: Answer, limit: int = 2) -> list[Citation]:
+    """The answer's citations; for an answer without any, its closest passages (at most ``limit``, none that
+    overlaps one already listed) as numbered stand-ins."""
     if answer.citations:
         return list(answer.citations)
-    out = []
-    for i, p in enumerate(answer.passages[:limit], start=1):
+    out: list[Citation] = []
+    for p in answer.passages:
+        if len(out) >= limit:
+            break
         ch = p.chunk
-        out.append(Citation(i, ch.doc_id, p.title, p.source, ch.text, ch.start, ch.end, p.score))
+        if any(c.doc_id == ch.doc_id and c.start < ch.end and ch.start < c.end for c in out):
+            continue
+        out.append(Citation(len(out) + 1, ch.doc_id, p.title, p.source, ch.text, ch.start, ch.end, p.score))
     return out
+
+
+def render_confidence(answer: Answer) -> str:
+    """A high / medium / low badge; the calibrated number on hover."""
+    label = answer.confidence_label
+    return (f'<span class="aqa-conf aqa-conf-{label}" title="confidence {answer.confidence:.2f}: the chance '
+            f'this short answer is right, as measured on held-out questions">{label} confidence</span>')
 
 
 def _title_suffix(c: Citation, many_docs: bool) -> str:
@@ -143,14 +164,17 @@ def _cite_marks(citations: Sequence[Citation]) -> str:
     return "".join(f'<sup class="aqa-cite">[{c.n}]</sup>' for c in citations)
 
 
-def render_answer(answer: Answer) -> str:
+def render_answer(answer: Answer, scope: str = "") -> str:
     """One chat reply: short answer first, then each quote as a block quote with the answer phrase marked.
 
-    Unanswerable questions get a distinct box that still shows the closest passages.
+    Unanswerable questions get a distinct box that still shows the closest passages. ``scope`` describes the
+    filters the search was restricted to, so a narrow answer is never mistaken for the whole library's.
     """
     meta = ""
     if answer.rewritten_question:
         meta = f'<p class="aqa-meta-line">Searched for: {escape(answer.rewritten_question)}</p>'
+    if scope:
+        meta += f'<p class="aqa-meta-line">Only documents with {escape(scope)}</p>'
     if not answer.answerable:
         parts = [
             '<div class="aqa-notfound">',
@@ -168,7 +192,7 @@ def render_answer(answer: Answer) -> str:
         return "".join(parts)
     parts = [
         '<div class="aqa-answer">',
-        f'<p class="aqa-short">{escape(answer.text)}{_cite_marks(answer.citations[:1])}</p>',
+        f'<p class="aqa-short">{escape(answer.text)}{_cite_marks(answer.citations[:1])} {render_confidence(answer)}</p>',
         meta,
     ]
     many = len({c.doc_id for c in answer.citations}) > 1
@@ -182,6 +206,15 @@ def render_answer(answer: Answer) -> str:
 
 def render_error(message: str) -> str:
     return f'<div class="aqa-error">{escape(message)}</div>'
+
+
+def question_too_long(question: str) -> str | None:
+    """What to tell the user about an over-long question (None when it is fine): the browser used to cut it
+    at the limit without a word, and the answer was then to a question nobody asked."""
+    if len(question) <= MAX_QUESTION_CHARS:
+        return None
+    return (f"Your question is {len(question):,} characters long; a question can have at most "
+            f"{MAX_QUESTION_CHARS:,}. Shorten it (it is still in the box) and ask again.")
 
 
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n\s*")
@@ -311,6 +344,35 @@ def document_choices(docs: Sequence[DocumentInfo]) -> list[tuple[str, str]]:
     return [(f"{d.title} ({d.doc_id[:8]})", d.doc_id) for d in docs]
 
 
+def filter_choices(docs: Sequence[DocumentInfo]) -> tuple[list[str], list[str]]:
+    """(sources, authors) offered by the filter row: file names (or URLs) and authors of the library, each
+    once; any other text can be typed, and matches as the filters' rules say (part of a path, any case)."""
+    sources = sorted({_short_source(d.source) for d in docs if d.source}, key=str.casefold)
+    authors = sorted({d.author for d in docs if d.author}, key=str.casefold)
+    return sources, authors
+
+
+def _filter_values(value: str | Sequence[str] | None) -> list[str]:
+    """A dropdown's chips as they are (an author may be "Doe, Jane"), or typed text where commas separate
+    several values."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [str(item).strip() for item in value or [] if str(item).strip()]
+
+
+def ui_filters(
+    sources: str | Sequence[str] | None, authors: str | Sequence[str] | None, after: str | None, before: str | None
+) -> tuple[dict[str, Any], str]:
+    """The filter row's values as ``Assistant.ask`` keyword arguments, and their description for the reply.
+
+    A bad date is an InputError naming the box it was typed in."""
+    filters = Filters.of(_filter_values(sources), _filter_values(authors), after or None, before or None,
+                         after_name="Published after", before_name="Published before")
+    kwargs = {"sources": list(filters.sources) or None, "authors": list(filters.authors) or None,
+              "published_after": filters.after, "published_before": filters.before}
+    return kwargs, filters.describe()
+
+
 # ---------------------------------------------------------------------------------------------- uploads
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
@@ -344,11 +406,12 @@ def upload_problem(path: Path, max_mb: float) -> str | None:
     if path.suffix.lower() not in ALLOWED_SUFFIXES:
         return f"not a supported file type (use {' '.join(ALLOWED_SUFFIXES)})"
     try:
-        size_mb = path.stat().st_size / (1024 * 1024)
+        n_bytes = path.stat().st_size
     except OSError:
         return "the upload could not be read; try again"
-    if size_mb > max_mb:
-        return f"{size_mb:.1f} MB is larger than the {max_mb:g} MB limit (ARTICLEQA_MAX_FILE_MB)"
+    if n_bytes > max_mb * 1024 * 1024:
+        size, limit = size_against_limit(n_bytes, max_mb)
+        return f"{size} is larger than the {limit} limit (ARTICLEQA_MAX_FILE_MB)"
     return None
 
 
@@ -421,12 +484,20 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
 
     # ------------------------------------------------------------------ chat
     def respond(
-        question: str, chat: list[dict[str, Any]] | None, session: dict[str, Any] | None
+        question: str, chat: list[dict[str, Any]] | None, session: dict[str, Any] | None,
+        only_sources: Sequence[str] | str | None = None, only_authors: Sequence[str] | str | None = None,
+        after: str | None = None, before: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         chat = list(chat or [])
         session = session or _new_session()
-        question = (question or "").strip()
+        question = clean_question(question)
         if not question:
+            yield gr.update(), chat, session, gr.update(), gr.update()
+            return
+        too_long = question_too_long(question)
+        if too_long:
+            chat.append({"role": "assistant", "content": render_error(too_long)})
+            session["msg_answer"].append(None)
             yield gr.update(), chat, session, gr.update(), gr.update()
             return
         chat.append({"role": "user", "content": escape(question)})
@@ -435,9 +506,10 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
         yield "", chat, session, gr.update(), gr.update()
         history = session["questions"][-HISTORY_TURNS:]
         try:
-            answer = assistant.ask(question, history=history or None)
+            scope, scope_text = ui_filters(only_sources, only_authors, after, before)
+            answer = assistant.ask(question, history=history or None, **scope)
         except ArticleQAError as exc:
-            chat[-1] = {"role": "assistant", "content": render_error(str(exc))}
+            chat[-1] = {"role": "assistant", "content": render_error(str(exc).replace(LIST_HINT, LIBRARY_HINT))}
             yield "", chat, session, gr.update(), gr.update()
             return
         except Exception as exc:  # keep the chat alive; the log has the traceback
@@ -450,7 +522,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
         idx = len(session["answers"]) - 1
         session["msg_answer"][-1] = idx
         session["selected"] = idx
-        chat[-1] = {"role": "assistant", "content": render_answer(answer)}
+        chat[-1] = {"role": "assistant", "content": render_answer(answer, scope_text)}
         yield "", chat, session, render_sources(answer, docs_for(answer)), VIEWER_EMPTY
 
     def select_message(session: dict[str, Any], evt: gr.SelectData) -> tuple[Any, ...]:
@@ -551,12 +623,21 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
         return (_status([msg], [], "Library updated."), *library_state())
 
     # ------------------------------------------------------------------ API
-    def ask(question: str, history: list[str] | None = None) -> dict[str, Any]:
-        """Answer a question about the indexed articles; returns the Answer as JSON."""
+    def ask(
+        question: str, history: list[str] | None = None, sources: list[str] | None = None,
+        authors: list[str] | None = None, published_after: str | None = None, published_before: str | None = None,
+    ) -> dict[str, Any]:
+        """Answer a question about the indexed articles; returns the Answer as JSON. The optional filters are
+        those of ``Assistant.ask`` (sources, authors, ISO dates, inclusive)."""
         try:
-            return assistant.ask(question, history=list(history) if history else None).to_dict()
+            return assistant.ask(
+                question, history=list(history) if history else None, sources=sources or None,
+                authors=authors or None, published_after=published_after or None,
+                published_before=published_before or None,
+            ).to_dict()
         except ArticleQAError as exc:
-            raise gr.Error(str(exc)) from exc
+            # The caller gets the message; the server log gets no traceback for what is the caller's mistake.
+            raise gr.Error(str(exc), print_exception=False) from None
 
     # ------------------------------------------------------------------ layout
     with gr.Blocks(title="articleqa", analytics_enabled=False) as app:
@@ -587,8 +668,21 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                         placeholder="Ask about your articles and press Enter…",
                         submit_btn="Ask",
                         autofocus=True,
-                        max_length=2000,
                     )
+                    source_choices, author_choices = filter_choices(assistant.documents())
+                    with gr.Row(elem_id="aqa-filters", equal_height=True):
+                        only_sources = gr.Dropdown(
+                            source_choices, value=[], multiselect=True, allow_custom_value=True,
+                            label="Only sources", elem_id="aqa-filter-source", scale=3, min_width=160,
+                        )
+                        only_authors = gr.Dropdown(
+                            author_choices, value=[], multiselect=True, allow_custom_value=True,
+                            label="Only authors", elem_id="aqa-filter-author", scale=2, min_width=140,
+                        )
+                        after = gr.Textbox(label="Published after", placeholder="YYYY-MM-DD",
+                                           elem_id="aqa-filter-after", scale=1, min_width=120, max_lines=1)
+                        before = gr.Textbox(label="Published before", placeholder="YYYY-MM-DD",
+                                            elem_id="aqa-filter-before", scale=1, min_width=120, max_lines=1)
                     with gr.Row(elem_classes="aqa-examples"):
                         example_buttons = [
                             gr.Button(q, size="sm", variant="secondary", elem_classes="aqa-example")
@@ -628,11 +722,21 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                     remove_button = gr.Button("Remove document", variant="stop", scale=1, size="md", min_width=160)
 
         outputs = [question, chatbot, session, sources, viewer]
-        question.submit(respond, [question, chatbot, session], outputs, api_visibility="private", trigger_mode="once")
+        asked = [question, chatbot, session, only_sources, only_authors, after, before]
+        question.submit(respond, asked, outputs, api_visibility="private", trigger_mode="once")
         for button, text in zip(example_buttons, EXAMPLES, strict=True):
             button.click(lambda t=text: t, None, question, queue=False, api_visibility="private").then(
-                respond, [question, chatbot, session], outputs, api_visibility="private"
+                respond, asked, outputs, api_visibility="private"
             )
+
+        def refresh_filter_choices() -> tuple[Any, Any]:
+            """The library may have changed since the page loaded: offer its current sources and authors."""
+            src, auth = filter_choices(assistant.documents())
+            return gr.update(choices=src), gr.update(choices=auth)
+
+        for box in (only_sources, only_authors):
+            box.focus(refresh_filter_choices, None, [only_sources, only_authors], queue=False,
+                      api_visibility="private")
         new_chat.click(reset, None, [chatbot, session, sources, viewer, question], queue=False,
                        api_visibility="private")
         chatbot.clear(reset, None, [chatbot, session, sources, viewer, question], queue=False, api_visibility="private")
