@@ -87,7 +87,7 @@ class Reader:
     def __init__(self, model_dir: Path, threads: int = 1) -> None:
         self.model_dir = model_dir
         fix = (f"the reader model in {model_dir} is {{}}; restore it with `git checkout -- models/reader` "
-               "(or point ARTICLEQA_READER_MODEL / --reader-model at a folder made by `make train-reader`)")
+               "(or point ARTICLEQA_READER_MODEL at a folder made by `make train-reader`)")
         for name in MODEL_FILES:
             if not (model_dir / name).is_file():
                 raise ReaderModelError(fix.format(f"missing {name}"))
