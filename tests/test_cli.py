@@ -31,6 +31,13 @@ def test_docs_lists_the_article(article_index, capsys):
     assert docs[0]["title"] == "US-Iran Nuclear Talks Revived After Regional Pressure"
 
 
+def test_docs_prints_long_titles_whole(article_index, capsys):
+    assert main(["docs", "--index-dir", str(article_index)]) == 0
+    out = capsys.readouterr().out
+    title = "Westmere Picks Hollis & Brandt Construction Group to Build New Central Library"
+    assert len(title) > 60 and title in out
+
+
 @pytest.mark.parametrize(
     "argv, fragment",
     [

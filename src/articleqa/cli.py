@@ -173,7 +173,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
         _print_json([d.to_dict() for d in docs])
     else:
         for d in docs:
-            print(f"{d.doc_id}  {d.n_chunks:>4} chunks  {d.title[:60]}  ({d.source})")
+            print(f"{d.doc_id}  {d.n_chunks:>4} chunks  {d.title}  ({d.source})")
         print(f"{len(docs)} document(s)")
     return EXIT_OK
 
