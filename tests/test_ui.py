@@ -239,3 +239,104 @@ def test_a_not_found_reply_lists_at_most_two_distinct_closest_passages(unsafe: t
     assert [c.start for c in cites] == [p.chunk.start, far.start]  # the repeat of passage 1 is listed once
     out = render_answer(Answer(answer.question, "The articles don't say.", False, 0.1, [], passages))
     assert out.count("<blockquote>") == 2 and "aqa-conf" not in out
+
+
+def _handler(app, name: str):
+    """A UI event handler by its function name (the handlers are closures inside build_app)."""
+    return next(d.fn for d in app.fns.values() if getattr(d.fn, "__name__", "") == name)
+
+
+def _article(i: int) -> str:
+    return (f"Harbour report {i}\n\nThe harbour of Port Number{i} reopened on Monday after repairs to pier {i}. "
+            f"Officials said {i * 7} ships were expected during the first week, and the mayor welcomed them.")
+
+
+def test_an_upload_batch_is_one_add_call_and_one_index_generation(writable_index: Path, tmp_path: Path) -> None:
+    from articleqa import Assistant
+    from articleqa.index import IndexStore
+    from articleqa.ui import build_app
+
+    qa = Assistant.open(writable_index)
+    calls: list[int] = []
+    real_add = qa.add
+
+    def counting_add(sources, **kwargs):
+        calls.append(len(sources))
+        return real_add(sources, **kwargs)
+
+    qa.add = counting_add  # type: ignore[method-assign]
+    app = build_app(qa, upload_dir=tmp_path / "uploads")
+    gens_before = {p.name for p in writable_index.glob("gen-*")}
+    before = int(str(IndexStore(writable_index).manifest()["generation"])[4:])
+    n_before = len(qa.documents())
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    files = []
+    for i in range(6):
+        f = inbox / f"report{i}.txt"
+        f.write_text(_article(i), encoding="utf-8")
+        files.append(str(f))
+    (inbox / "empty.txt").write_text("   ", encoding="utf-8")
+    (inbox / "tool.exe").write_bytes(b"MZ")
+    files += [str(inbox / "empty.txt"), str(inbox / "tool.exe")]
+
+    outputs = list(_handler(app, "index_files")(files))
+
+    assert calls == [7]  # one add for the batch (the .exe never reaches it)
+    after = int(str(IndexStore(writable_index).manifest()["generation"])[4:])
+    assert after == before + 1
+    assert len({p.name for p in writable_index.glob("gen-*")} - gens_before) == 1
+    assert len(qa.documents()) == n_before + 6
+    final = html.unescape(outputs[-1][0])
+    assert "Indexed 6 of 8 file(s)" in final
+    for i in range(6):
+        assert f"report{i}.txt: added" in final
+    assert re.search(r"empty\.txt: skipped — [^<]*empty", final)
+    assert "tool.exe: not a supported file type" in final
+    # while indexing, the status head (with its progress bar) comes before any list of files
+    assert all(out[0].index("<b>") < out[0].find("<ul") or "<ul" not in out[0] for out in outputs)
+    # the same batch again: one add, every file reported as already there, and no new generation
+    outputs = list(_handler(app, "index_files")(files[:6]))
+    assert calls == [7, 6]
+    assert int(str(IndexStore(writable_index).manifest()["generation"])[4:]) == after
+    assert outputs[-1][0].count("already in the library") == 6
+
+
+def test_remove_asks_for_confirmation_and_deletes_only_the_uploaded_copy(writable_index: Path, tmp_path: Path) -> None:
+    from articleqa import Assistant
+    from articleqa.ui import build_app
+
+    qa = Assistant.open(writable_index)
+    uploads = tmp_path / "uploads"
+    app = build_app(qa, upload_dir=uploads)
+    src = tmp_path / "mine.txt"
+    src.write_text(_article(1), encoding="utf-8")
+    list(_handler(app, "index_files")([str(src)]))
+    doc = next(d for d in qa.documents() if "Harbour report 1" in d.title)
+    copy = Path(doc.source)
+    assert uploads.resolve() in copy.parents and copy.is_file()
+
+    # first click: a question, nothing removed, the Confirm/Cancel buttons shown
+    status, pending, remove_btn, confirm_btn, cancel_btn = _handler(app, "ask_remove")(doc.doc_id)
+    assert "Confirm remove" in status and "uploaded copy" in status and pending == doc.doc_id
+    assert confirm_btn["visible"] is True and cancel_btn["visible"] is True and remove_btn["visible"] is False
+    assert any(d.doc_id == doc.doc_id for d in qa.documents()) and copy.exists()
+    status, pending, *_ = _handler(app, "cancel_remove")()
+    assert pending is None and any(d.doc_id == doc.doc_id for d in qa.documents())
+
+    # confirm: the document and the copy the UI stored are gone, the user's original is not
+    out = _handler(app, "remove_document")(doc.doc_id)
+    assert "Removed" in out[0] and "uploaded copy was deleted" in out[0]
+    assert out[-3]["visible"] is True and out[-2]["visible"] is False  # back to the single Remove button
+    assert not any(d.doc_id == doc.doc_id for d in qa.documents())
+    assert not copy.exists() and not copy.parent.exists() and src.exists()
+
+    # a document indexed from a file outside the upload folder: removed from the index, file untouched
+    own = tmp_path / "own.txt"
+    own.write_text(_article(2), encoding="utf-8")
+    qa.add([str(own)])
+    other = next(d for d in qa.documents() if "Harbour report 2" in d.title)
+    assert "uploaded copy" not in _handler(app, "ask_remove")(other.doc_id)[0]
+    out = _handler(app, "remove_document")(other.doc_id)
+    assert "Removed" in out[0] and "uploaded copy" not in out[0]
+    assert own.exists() and not any(d.doc_id == other.doc_id for d in qa.documents())

@@ -87,7 +87,7 @@ CSS = """
 .aqa-examples button { flex: 0 0 auto !important; }
 #aqa-filters { gap: .5em; }
 .aqa-status-ok { color: #15803d; } .aqa-status-bad { color: #b91c1c; }
-.aqa-status ul { margin: .2em 0 .2em 1.2em; }
+.aqa-status ul { margin: .2em 0 .2em 1.2em; max-height: 18em; overflow-y: auto; }  /* head stays in view */
 .aqa-progress { position: relative; height: 8px; margin: .5em 0; border-radius: 4px; overflow: hidden;
   background: var(--border-color-primary); }
 .aqa-bar { position: absolute; left: 0; top: 0; bottom: 0; background: #c9a227; }
@@ -443,6 +443,11 @@ def _status(
     return "".join(parts)
 
 
+def _confirm_buttons(shown: bool) -> tuple[Any, Any, Any]:
+    """(Remove document, Confirm remove, Cancel): the first alone, or the other two while a removal waits."""
+    return gr.update(visible=not shown), gr.update(visible=shown), gr.update(visible=shown)
+
+
 # ---------------------------------------------------------------------------------------------- the app
 def _new_session() -> dict[str, Any]:
     return {"questions": [], "answers": [], "msg_answer": [], "selected": None}
@@ -560,7 +565,9 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
 
     # ------------------------------------------------------------------ library
     def index_files(files: Any) -> Iterator[tuple[Any, ...]]:
-        """Stage and index uploads one file at a time in a worker thread, yielding a live status."""
+        """Stage the uploads, then index them all with one ``Assistant.add`` call (one index generation for
+        the whole batch, as the CLI does) in a worker thread, yielding a live status; each file's outcome
+        (added, already there, skipped and why) is reported under its own name."""
         items = files if isinstance(files, list) else [files] if files else []
         if not items:
             yield (_status([], ["Choose one or more files first."], "Nothing to index."), *library_state(), None)
@@ -577,50 +584,105 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                 continue
             staged.append((stage_upload(path, uploads, path.name), name))
         total = len(staged)
-        for i, (path, name) in enumerate(staged):
-            started = time.perf_counter()
-            future = _WORKER.submit(assistant.add, [str(path)])
-            while True:
-                head = f"Indexing {i + 1} of {total}: {name} … {time.perf_counter() - started:.0f} s"
-                yield (_status(ok, bad, head, progress=(i, total)), gr.update(), gr.update(), gr.update(), gr.update())
-                try:
-                    future.result(timeout=1.0)
-                    break
-                except TimeoutError:
-                    continue
-                except Exception:
-                    break
+        if not staged:
+            yield (_status(ok, bad, f"Indexed 0 of {len(items)} file(s)."), *library_state(), None)
+            return
+        started = time.perf_counter()
+        future = _WORKER.submit(assistant.add, [str(path) for path, _ in staged])
+        while True:
+            head = (f"Indexing {total} of {len(items)} file{'' if len(items) == 1 else 's'}"
+                    f"{': ' + staged[0][1] if total == 1 else ''} … {time.perf_counter() - started:.0f} s")
+            yield (_status(ok, bad, head, progress=(0, total)), gr.update(), gr.update(), gr.update(), gr.update())
             try:
-                report = future.result()
-            except ArticleQAError as exc:
-                bad.append(f"{escape(name)}: {escape(str(exc))}")
+                future.result(timeout=1.0)
+                break
+            except TimeoutError:
                 continue
-            except Exception as exc:
-                log.exception("indexing %s failed", path)
-                bad.append(f"{escape(name)}: indexing failed ({escape(type(exc).__name__)})")
-                continue
-            for doc in report.added:
-                ok.append(
-                    f"{escape(name)}: added “{escape(doc.title)}” "
-                    f"({report.n_chunks} chunk{'' if report.n_chunks == 1 else 's'}, {time.perf_counter() - started:.1f} s)"
-                )
-            for doc in report.duplicates:
-                ok.append(f"{escape(name)}: already in the library as “{escape(doc.title)}”")
-            for sk in report.skipped:
-                bad.append(f"{escape(name)}: skipped — {escape(sk.reason)}")
-        head = f"Indexed {len(ok)} of {len(items)} file(s)." if items else "Done."
+            except Exception:
+                break
+        try:
+            report = future.result()
+        except Exception as exc:
+            if isinstance(exc, ArticleQAError):
+                reason = escape(str(exc))
+            else:
+                log.exception("indexing %d uploaded file(s) failed", total)
+                reason = f"indexing failed ({escape(type(exc).__name__)})"
+            bad.extend(f"{escape(name)}: {reason}" for _, name in staged)
+            yield (_status(ok, bad, f"Indexed 0 of {len(items)} file(s)."), *library_state(), None)
+            return
+        seconds = time.perf_counter() - started
+
+        def name_of(label: str) -> str:
+            """The uploaded file a document or skip label came from (each staged file has its own folder)."""
+            return next((name for path, name in staged if label.startswith(str(path))), "upload")
+
+        def doc_name(doc: Document) -> str:
+            name = name_of(doc.source or "")
+            return name if name != "upload" else name_of(str((doc.metadata or {}).get("record", "")))
+
+        n_chunks = {d.doc_id: d.n_chunks for d in assistant.documents()}
+        for doc in report.added:
+            n = n_chunks.get(doc.doc_id, 0)
+            ok.append(f"{escape(doc_name(doc))}: added “{escape(doc.title)}” ({n} chunk{'' if n == 1 else 's'})")
+        for doc in report.duplicates:
+            ok.append(f"{escape(doc_name(doc))}: already in the library as “{escape(doc.title)}”")
+        for sk in report.skipped:
+            bad.append(f"{escape(name_of(sk.path))}: skipped — {escape(sk.reason)}")
+        done = {doc_name(d) for d in [*report.added, *report.duplicates]}
+        head = f"Indexed {len(done)} of {len(items)} file(s) in {seconds:.1f} s."
         yield (_status(ok, bad, head), *library_state(), None)
 
-    def remove_document(doc_id: str | None) -> tuple[Any, ...]:
-        if not doc_id:
-            return (_status([], ["Pick a document to remove."], "Nothing removed."), *library_state())
+    def uploaded_copy(source: str | None) -> Path | None:
+        """The file the UI stored for an upload with this source, or None when the source is anything else
+        (a user's own file, a URL): only files inside the UI's upload folder are ever deleted."""
+        if not source or "://" in source:
+            return None
         try:
-            title = next((d.title for d in assistant.documents() if d.doc_id == doc_id), doc_id)
+            path = Path(source).resolve()
+            root = uploads.resolve()
+        except (OSError, ValueError):
+            return None
+        return path if root in path.parents and path.is_file() else None
+
+    def ask_remove(doc_id: str | None) -> tuple[Any, ...]:
+        """First click: name the document and show the Confirm / Cancel buttons; nothing is removed yet."""
+        if not doc_id:
+            return (_status([], ["Pick a document to remove."], "Nothing removed."), None, *_confirm_buttons(False))
+        info = next((d for d in assistant.documents() if d.doc_id == doc_id), None)
+        if info is None:
+            return (_status([], ["That document is no longer in the library."], "Nothing removed."), None,
+                    *_confirm_buttons(False))
+        copy_note = " and its uploaded copy" if uploaded_copy(info.source) else ""
+        head = f"Remove “{info.title}”{copy_note}? Click Confirm remove, or Cancel."
+        return (_status([], [], head), doc_id, *_confirm_buttons(True))
+
+    def cancel_remove() -> tuple[Any, ...]:
+        return (_status([], [], "Nothing removed."), None, *_confirm_buttons(False))
+
+    def remove_document(doc_id: str | None) -> tuple[Any, ...]:
+        """Second click (Confirm remove): remove the document and delete the copy the UI stored for it."""
+        hide = (None, *_confirm_buttons(False))
+        if not doc_id:
+            return (_status([], ["Pick a document to remove."], "Nothing removed."), *library_state(), *hide)
+        try:
+            info = next((d for d in assistant.documents() if d.doc_id == doc_id), None)
+            title = info.title if info else doc_id
             removed = assistant.remove(doc_id)
         except ArticleQAError as exc:
-            return (_status([], [escape(str(exc))], "Not removed."), *library_state())
+            return (_status([], [escape(str(exc))], "Not removed."), *library_state(), *hide)
         msg = f"Removed “{escape(title)}”." if removed else "That document was already gone."
-        return (_status([msg], [], "Library updated."), *library_state())
+        copy = uploaded_copy(info.source) if removed and info else None
+        # A file holding several documents (JSON Lines) stays until the last of them is removed.
+        if copy is not None and not any(uploaded_copy(d.source) == copy for d in assistant.documents()):
+            try:
+                copy.unlink()
+                with contextlib.suppress(OSError):
+                    copy.parent.rmdir()  # its own staging folder, when now empty
+                msg += " Its uploaded copy was deleted."
+            except OSError as exc:
+                log.warning("could not delete uploaded copy %s: %s", copy, exc)
+        return (_status([msg], [], "Library updated."), *library_state(), *hide)
 
     # ------------------------------------------------------------------ API
     def ask(
@@ -719,7 +781,13 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                         choices=document_choices(assistant.documents()), value=None,
                         label="Remove a document", scale=3,
                     )
-                    remove_button = gr.Button("Remove document", variant="stop", scale=1, size="md", min_width=160)
+                    remove_button = gr.Button("Remove document", variant="stop", scale=1, size="md", min_width=160,
+                                              elem_id="aqa-remove")
+                    confirm_button = gr.Button("Confirm remove", variant="stop", scale=1, size="md", min_width=160,
+                                               visible=False, elem_id="aqa-confirm-remove")
+                    cancel_button = gr.Button("Cancel", variant="secondary", scale=1, size="md", min_width=100,
+                                              visible=False, elem_id="aqa-cancel-remove")
+                pending_remove = gr.State(None)
 
         outputs = [question, chatbot, session, sources, viewer]
         asked = [question, chatbot, session, only_sources, only_authors, after, before]
@@ -747,8 +815,15 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
             index_files, [files], [status, docs_table, to_remove, info, files], show_progress="hidden",
             concurrency_limit=1, concurrency_id="library-writes", api_visibility="private",
         )
-        remove_button.click(
-            remove_document, [to_remove], [status, docs_table, to_remove, info],
+        confirm_outputs = [pending_remove, remove_button, confirm_button, cancel_button]
+        remove_button.click(ask_remove, [to_remove], [status, *confirm_outputs], queue=False,
+                            api_visibility="private")
+        cancel_button.click(cancel_remove, None, [status, *confirm_outputs], queue=False, api_visibility="private")
+        # Picking another document withdraws a pending confirmation (Confirm removes only what was named).
+        to_remove.change(lambda: (None, *_confirm_buttons(False)), None, confirm_outputs, queue=False,
+                         api_visibility="private")
+        confirm_button.click(
+            remove_document, [pending_remove], [status, docs_table, to_remove, info, *confirm_outputs],
             concurrency_limit=1, concurrency_id="library-writes", api_visibility="private",
         )
         library_tab.select(library_state, None, [docs_table, to_remove, info], api_visibility="private")
