@@ -35,7 +35,9 @@ class Settings:
     reader_model: str = field(
         default="", metadata={"help": "folder of the trained span reader (default: models/reader of this checkout)"}
     )
-    read_passages: int = field(default=3, metadata={"help": "best passages the reader reads per question"})
+    read_passages: int = field(
+        default=2, metadata={"help": "best passages the reader reads per question (2 meets the 40 ms p50; README)"}
+    )
     reader_threads: int = field(
         default=2, metadata={"help": "CPU threads one question's reading may use (2: 49 ms vs 69 ms for 3 passages)"}
     )

@@ -34,7 +34,7 @@ def build_answer(
     *,
     threshold: float | None,
     max_citations: int = 3,
-    read_passages: int = 3,
+    read_passages: int = 2,
     question_type: str | None = None,
 ) -> Answer:
     """Read the best ``read_passages`` passages; answer with the best span unless confidence < threshold

@@ -93,7 +93,7 @@ def best_threshold(conf: np.ndarray, rows: Sequence[dict[str, Any]]) -> tuple[fl
     return best
 
 
-def calibrate(model_dir: Path, pool: str, seed: int = 13, read_passages: int = 3, limit: int = 0) -> dict[str, Any]:
+def calibrate(model_dir: Path, pool: str, seed: int = 13, read_passages: int = 2, limit: int = 0) -> dict[str, Any]:
     rows = collect(model_dir, pool, seed, read_passages, limit)
     x = np.array([[float(r["signals"].get(k, 0.0)) for k in SIGNALS] for r in rows])
     y = np.array([float(r["right"]) for r in rows])
@@ -132,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("model_dir", type=Path)
     parser.add_argument("--pool", default="../shared/datasets/train/squad-train-pool.json")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--read-passages", type=int, default=3)
+    parser.add_argument("--read-passages", type=int, default=2, help="as Settings.read_passages: calibrate as it is used")
     parser.add_argument("--limit", type=int, default=0, help="ask only this many held-aside questions (a quick check)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
