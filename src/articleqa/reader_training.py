@@ -20,16 +20,16 @@ import logging
 import math
 import random
 import re
-import string
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .metrics import f1, max_over_gold, normalize_answer
 
 log = logging.getLogger("articleqa.train")
 
@@ -126,7 +126,7 @@ def _negatives(
         for e, row in zip(picked, docs, strict=True):
             for idx in row:
                 g = groups[int(idx)]
-                if g == e.group or any(_normalise(a) in _normalise(contexts[g]) for a in e.answers):
+                if g == e.group or any(normalize_answer(a) in normalize_answer(contexts[g]) for a in e.answers):
                     continue
                 out.append(QAExample(e.qid + "#bm25", e.question, contexts[g], (), -1, g))
                 break
@@ -136,7 +136,7 @@ def _negatives(
         for _ in range(5):
             g = rng.choice(groups)
             if titles[g] != titles[e.group] or titles[g] == "untitled":
-                if not any(_normalise(a) in _normalise(contexts[g]) for a in e.answers):
+                if not any(normalize_answer(a) in normalize_answer(contexts[g]) for a in e.answers):
                     out.append(QAExample(e.qid + "#rand", e.question, contexts[g], (), -1, g))
                 break
     return out
@@ -156,7 +156,7 @@ def _deleted(examples: Sequence[QAExample], share: float, rng: random.Random) ->
         a0, a1 = e.answer_start, e.answer_start + len(e.answers[0])
         kept = [e.context[s:t] for s, t in itertools.pairwise(bounds) if t <= a0 or s >= a1]
         rest = "".join(kept).strip()
-        if len(rest) < 80 or any(_normalise(a) in _normalise(rest) for a in e.answers):
+        if len(rest) < 80 or any(normalize_answer(a) in normalize_answer(rest) for a in e.answers):
             continue
         out.append(QAExample(e.qid + "#deleted", e.question, rest, (), -1, e.group))
     return out
@@ -177,15 +177,15 @@ def _swapped(examples: Sequence[QAExample], share: float, rng: random.Random) ->
                 by_label.setdefault(ent.label_, []).append(ent.text)
     out = []
     for e, d in zip(picked, docs, strict=True):
-        context = _normalise(e.context)
-        ents = [x for x in d.ents if x.label_ in SWAP_LABELS and _normalise(x.text) in context]
+        context = normalize_answer(e.context)
+        ents = [x for x in d.ents if x.label_ in SWAP_LABELS and normalize_answer(x.text) in context]
         if not ents:
             continue
         ent = rng.choice(ents)
         for _ in range(10):
             other = rng.choice(by_label[ent.label_])
-            if _normalise(other) and _normalise(other) not in context and not any(
-                _normalise(w) in context for w in other.split() if len(w) > 3
+            if normalize_answer(other) and normalize_answer(other) not in context and not any(
+                normalize_answer(w) in context for w in other.split() if len(w) > 3
             ):
                 question = e.question[: ent.start_char] + other + e.question[ent.end_char :]
                 out.append(QAExample(e.qid + "#swapped", question, e.context, (), -1, e.group))
@@ -306,27 +306,9 @@ def collate(features: Sequence[Feature]) -> dict[str, Any]:
 # -------------------------------------------------------------------------------------------- scoring
 
 
-def _normalise(text: str) -> str:
-    text = text.lower()
-    text = "".join(ch for ch in text if ch not in set(string.punctuation))
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
-
-
 def f1_score(prediction: str, gold: Sequence[str]) -> float:
     """SQuAD F1, max over gold answers; an empty gold list means "no answer"."""
-    if not gold:
-        return float(not prediction)
-    best = 0.0
-    p = _normalise(prediction).split()
-    for g in gold:
-        t = _normalise(g).split()
-        common = Counter(p) & Counter(t)
-        same = sum(common.values())
-        if same:
-            prec, rec = same / len(p), same / len(t)
-            best = max(best, 2 * prec * rec / (prec + rec))
-    return best
+    return max_over_gold(f1, prediction, gold) if gold else float(not prediction)
 
 
 def best_spans(start: np.ndarray, end: np.ndarray, offsets: Sequence[Any], top: int = 1) -> list[tuple[float, int, int]]:

@@ -26,8 +26,6 @@ from .. import metrics as M
 from ..config import Settings
 from .confidence import SIGNALS
 
-log = logging.getLogger("articleqa.calibrate")
-
 
 def collect(model_dir: Path, pool: str, seed: int, read_passages: int, limit: int = 0) -> list[dict[str, Any]]:
     """One row per asked question: its signals, whether the best span was right, and its F1."""
@@ -136,7 +134,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="ask only this many held-aside questions (a quick check)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    random.seed(args.seed)
     print(json.dumps(calibrate(args.model_dir, args.pool, args.seed, args.read_passages, args.limit), indent=2))
     return 0
 
