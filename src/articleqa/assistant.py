@@ -20,8 +20,9 @@ from .config import Settings
 from .embedding import Embedder, canonical_model_name
 from .errors import InputError, ModelMismatchError
 from .filters import LIST_HINT, DateLike, DocFields, Filters
-from .index import IndexStore, NewDocument, Snapshot
-from .indexing import prepare_documents
+from .index import IndexStore, Snapshot
+from .indexing import Prepared, prepare_documents
+from .progress import Progress, progress_for
 from .question import classify, clean_question
 from .records import AddReport, Answer, Document, DocumentInfo, Skipped
 from .retrieval import retrieve
@@ -52,6 +53,33 @@ def shared_reader(configured: str, threads: int) -> Reader:
         if key not in _READERS:
             _READERS[key] = Reader(path, threads=threads)
         return _READERS[key]
+
+
+def _source_key(source: str) -> str:
+    try:
+        return str(Path(source).resolve())
+    except (OSError, ValueError):
+        return source
+
+
+def _older_versions(base: Snapshot, read: Sequence[Document], skipped: Sequence[Skipped]) -> list[DocumentInfo]:
+    """Documents the index holds from a file that was just read again and now reads differently: the file's
+    current documents replace them. A file with any unreadable part keeps its old documents (nothing is lost
+    to a half-read file)."""
+    current: dict[str, set[str]] = {}
+    for d in read:
+        if d.source:
+            current.setdefault(_source_key(d.source), set()).add(d.doc_id)
+    if not current:
+        return []
+    damaged = {_source_key(s.path.split("[", 1)[0].rsplit(":", 1)[0]) for s in skipped} | {
+        _source_key(s.path) for s in skipped
+    }
+    return [
+        info for info in base.records.document_infos()
+        if info.source and (key := _source_key(info.source)) in current and key not in damaged
+        and info.doc_id not in current[key]
+    ]
 
 
 class Assistant:
@@ -134,12 +162,17 @@ class Assistant:
             return self._snapshot
 
     # ---------------------------------------------------------------- documents
-    def _documents_from(self, sources: Sequence[Source]) -> tuple[list[Document], list[Skipped]]:
+    def _documents_from(
+        self, sources: Sequence[Source], progress: Progress | None = None
+    ) -> tuple[list[Document], list[Skipped]]:
         docs: list[Document] = [s for s in sources if isinstance(s, Document)]
         paths = [s for s in sources if not isinstance(s, Document)]
         skipped: list[Skipped] = []
         if paths:
-            result = ingest.load_paths(paths, max_file_mb=self.settings.max_file_mb)
+            if progress is not None:
+                progress.stage("reading files", None, "file")
+            result = ingest.load_paths(paths, max_file_mb=self.settings.max_file_mb,
+                                       on_file=progress.advance if progress is not None else None)
             docs.extend(result.documents)
             skipped.extend(result.skipped)
         return docs, skipped
@@ -149,7 +182,14 @@ class Assistant:
 
         ``fresh``: the new generation holds only these documents (``--rebuild``)."""
         started = time.perf_counter()
-        docs, skipped = self._documents_from(sources)
+        bars = progress_for(progress)
+        try:
+            return self._add(sources, bars, fresh, started)
+        finally:
+            bars.close()
+
+    def _add(self, sources: Sequence[Source], progress: Progress, fresh: bool, started: float) -> AddReport:
+        docs, skipped = self._documents_from(sources, progress)
         report = AddReport(skipped=skipped)
         with self.store.lock():
             base = self.store.open_snapshot() if self.store.exists() and not fresh else None
@@ -166,39 +206,47 @@ class Assistant:
                     continue
                 seen.add(doc.doc_id)
                 new_documents.append(doc)
-            if not new_documents:  # nothing to write: the index (or its absence) stays as it was
+            path_docs = [d for d in docs if not any(d is s for s in sources)]
+            replaced = _older_versions(base, path_docs, skipped) if base is not None else []
+            remove = {info.doc_id for info in replaced}
+            if not new_documents and not remove:  # nothing to write: the index (or its absence) stays as it was
                 report.seconds = time.perf_counter() - started
                 return report
             to_embed = new_documents
             if base is not None and base.sentences is None:
                 # An index written before sentence vectors were stored: re-embed its documents too, once.
                 log.info("upgrading the index in %s to store sentence vectors", self.index_dir)
-                to_embed = [*base.records.documents(), *new_documents]
-                base = None
-            new_docs = self._embed_documents(to_embed, base, progress)
+                to_embed = [*(d for d in base.records.documents() if d.doc_id not in remove), *new_documents]
+                base, remove = None, set()
+            prepared = self._embed_documents(to_embed, base, progress)
+            new_docs = prepared.documents
             sources_seen = [str(s) for s in sources if not isinstance(s, Document)]
             self.store.write(
-                new_docs, set(), model=self.embedder.name, dim=self.embedder.dim, base=base, sources=sources_seen,
-                encoder=self.embedder.backend,
+                new_docs, remove, model=self.embedder.name, dim=self.embedder.dim, base=base, sources=sources_seen,
+                encoder=self.embedder.backend, progress=lambda msg: progress.stage(msg),
             )
+        report.replaced = replaced
         report.added = new_documents
         report.n_chunks = sum(len(nd.chunks) for nd in new_docs if nd.document.doc_id in seen)
+        report.n_sentences = prepared.n_units
+        report.n_sentences_embedded = prepared.n_encoded
         report.seconds = time.perf_counter() - started
         self._current()
         return report
 
-    def _embed_documents(self, docs: list[Document], base: Snapshot | None, progress: bool) -> list[NewDocument]:
+    def _embed_documents(self, docs: list[Document], base: Snapshot | None, progress: Progress) -> Prepared:
         """Segment and embed; sentences whose text is already indexed reuse their stored vectors."""
         prepared = prepare_documents(
             docs,
-            lambda texts: self.embedder.encode(texts, show_progress=progress),
+            self.embedder.encode,
             chunk_tokens=self.settings.chunk_tokens,
             overlap_tokens=self.settings.chunk_overlap_tokens,
             base=base,
+            progress=progress,
         )
         if prepared.n_reused:
             log.info("reused %d of %d sentence vectors already in the index", prepared.n_reused, prepared.n_units)
-        return prepared.documents
+        return prepared
 
     def remove(self, doc_id: str) -> bool:
         """Remove one document; False if it was not in the index."""

@@ -85,9 +85,13 @@ def _move_opening_quotes(text: str, spans: list[Span]) -> list[Span]:
     return out
 
 
-def count_tokens(texts: Sequence[str]) -> list[int]:
+def count_tokens(texts: Sequence[str], batch: int = 4096) -> list[int]:
+    """Token counts, encoded a batch at a time: the token lists of a whole 50 MB file would take GBs."""
     enc = tiktoken_encoding()
-    return [len(ids) for ids in enc.encode_ordinary_batch(list(texts))]
+    out: list[int] = []
+    for i in range(0, len(texts), batch):
+        out.extend(len(ids) for ids in enc.encode_ordinary_batch(list(texts[i : i + batch])))
+    return out
 
 
 def _split_long(text: str, span: Span, n_tokens: int, budget: int) -> list[Span]:

@@ -115,14 +115,18 @@ def _cmd_index(args: argparse.Namespace) -> int:
         _print_json(report.to_dict())
     else:
         info = qa.info()
-        print(f"indexed {len(report.added)} new document(s), {report.n_chunks} chunk(s) in {report.seconds:.1f}s "
+        rate = report.n_sentences_embedded / report.seconds if report.seconds else 0.0
+        print(f"indexed {len(report.added)} new document(s), {report.n_chunks} chunk(s), "
+              f"{report.n_sentences_embedded:,} sentence(s) embedded ({rate:,.0f}/s) in {report.seconds:.1f}s "
               f"→ {settings.index_dir} now holds {info.get('n_documents', 0)} document(s), "
               f"{info.get('n_chunks', 0)} chunk(s)")
         for d in report.duplicates:
             print(f"already indexed (no change): {d.source or d.title} [{d.doc_id}]")
+        for old in report.replaced:
+            print(f"replaced the older version of {old.source} [{old.doc_id}]")
         for s in report.skipped:
             print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
-    return EXIT_OK if report.added or report.duplicates else EXIT_USAGE
+    return EXIT_OK if report.added or report.duplicates or report.replaced else EXIT_USAGE
 
 
 def _format_answer(answer: Any, scope: str = "") -> str:

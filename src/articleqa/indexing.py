@@ -16,6 +16,7 @@ import numpy as np
 
 from .chunking import Segmentation, segment_document
 from .index import NewDocument, Snapshot, sentence_hashes
+from .progress import NoProgress, Progress
 from .records import Document
 
 
@@ -25,6 +26,7 @@ class Prepared:
     seconds: dict[str, float] = field(default_factory=dict)  # chunking, embedding, pooling
     n_units: int = 0
     n_reused: int = 0  # units whose vector came from the index already on disk
+    n_encoded: int = 0  # units the encoder ran on (repeats of one sentence text are encoded once)
 
 
 def _known_vectors(base: Snapshot | None, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -54,6 +56,9 @@ def pool_chunks(unit_vectors: np.ndarray, chunk_units: Sequence[tuple[int, int]]
     return out / np.maximum(norms, 1e-12)
 
 
+ENCODE_BLOCK = 2048  # sentences per encoder call: memory stays bounded however big one document is
+
+
 def prepare_documents(
     docs: Sequence[Document],
     encode: Callable[[list[str]], np.ndarray],
@@ -61,23 +66,51 @@ def prepare_documents(
     chunk_tokens: int,
     overlap_tokens: int,
     base: Snapshot | None = None,
+    progress: Progress | None = None,
 ) -> Prepared:
+    """Segment every document, then embed the sentences not already in ``base`` block by block into one
+    float16 array (the form the index stores), so a 50 MB file never holds its vectors in float32 at once."""
+    progress = progress or NoProgress()
     t0 = time.perf_counter()
-    segmented: list[tuple[Document, Segmentation]] = [
-        (d, segment_document(d, chunk_tokens, overlap_tokens)) for d in docs
-    ]
-    texts = [d.text[s:e] for d, seg in segmented for s, e in seg.units]
-    hashes = sentence_hashes(texts)
+    progress.stage("cutting into sentences", len(docs), "doc")
+    segmented: list[tuple[Document, Segmentation]] = []
+    for d in docs:
+        segmented.append((d, segment_document(d, chunk_tokens, overlap_tokens)))
+        progress.advance()
+    counts = [len(seg.units) for _d, seg in segmented]
+    n_units = sum(counts)
+    owner = np.repeat(np.arange(len(segmented)), counts)  # unit → its document
+    spans = np.array([span for _d, seg in segmented for span in seg.units], dtype=np.int64).reshape(-1, 2)
+
+    def unit_texts(rows: np.ndarray) -> list[str]:
+        return [segmented[owner[r]][0].text[spans[r, 0] : spans[r, 1]] for r in rows]
+
+    hashes = np.zeros(n_units, dtype=np.uint64)
+    for lo in range(0, n_units, ENCODE_BLOCK * 8):
+        rows = np.arange(lo, min(n_units, lo + ENCODE_BLOCK * 8))
+        hashes[rows] = sentence_hashes(unit_texts(rows))
     t1 = time.perf_counter()
     found, known = _known_vectors(base, hashes)
     todo = np.flatnonzero(~found)
-    encoded = encode([texts[i] for i in todo]) if len(todo) else np.zeros((0, 0), dtype=np.float32)
-    dim = encoded.shape[1] if len(todo) else known.shape[1]
-    vectors = np.zeros((len(texts), dim), dtype=np.float16)
-    if len(todo):
-        vectors[todo] = encoded
+    vectors: np.ndarray | None = None
     if found.any():
+        vectors = np.zeros((n_units, known.shape[1]), dtype=np.float16)
         vectors[found] = known
+    # A sentence repeated within the new documents (boilerplate lines, quoted passages) is encoded once.
+    _uniq, first, copy_of = np.unique(hashes[todo], return_index=True, return_inverse=True)
+    encode_rows = todo[np.sort(first)]
+    progress.stage("embedding sentences", len(encode_rows), "sentence")
+    for lo in range(0, len(encode_rows), ENCODE_BLOCK):
+        rows = encode_rows[lo : lo + ENCODE_BLOCK]
+        block = encode(unit_texts(rows))
+        if vectors is None:
+            vectors = np.zeros((n_units, block.shape[1]), dtype=np.float16)
+        vectors[rows] = block
+        progress.advance(len(rows))
+    if vectors is None:
+        vectors = np.zeros((0, 0), dtype=np.float16)
+    elif len(encode_rows) < len(todo):
+        vectors[todo] = vectors[todo[first[copy_of.ravel()]]]
     t2 = time.perf_counter()
     out: list[NewDocument] = []
     pos = 0
@@ -100,6 +133,7 @@ def prepare_documents(
     return Prepared(
         out,
         {"chunking": t1 - t0, "embedding": t2 - t1, "pooling": t3 - t2},
-        n_units=len(texts),
+        n_units=n_units,
         n_reused=int(found.sum()),
+        n_encoded=len(encode_rows),
     )

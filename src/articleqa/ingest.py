@@ -27,7 +27,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -1030,7 +1030,9 @@ def _walk(folder: Path, skipped: list[Skipped]) -> Iterator[Path]:
                 yield Path(root) / name
 
 
-def load_paths(paths: Sequence[str | Path], max_file_mb: float = 50.0) -> IngestResult:
+def load_paths(
+    paths: Sequence[str | Path], max_file_mb: float = 50.0, on_file: Callable[[], None] | None = None
+) -> IngestResult:
     """Read files and folders (recursively) into documents; every unusable file is reported, none is fatal.
 
     Folders are walked in sorted order; hidden entries are ignored and unsupported files inside folders are
@@ -1047,6 +1049,8 @@ def load_paths(paths: Sequence[str | Path], max_file_mb: float = 50.0) -> Ingest
         if key in seen:
             return
         seen.add(key)
+        if on_file is not None:
+            on_file()
         try:
             docs, problems = _load(file, max_file_mb)
         except ArticleQAError as exc:

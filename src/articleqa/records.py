@@ -211,7 +211,10 @@ class AddReport:
     added: list[Document] = field(default_factory=list)
     duplicates: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    replaced: list[DocumentInfo] = field(default_factory=list)  # older versions of files read again, removed
     n_chunks: int = 0
+    n_sentences: int = 0  # sentence units of the new documents' generation write
+    n_sentences_embedded: int = 0  # ... of which the encoder ran on (the rest reused stored vectors)
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -219,6 +222,9 @@ class AddReport:
             "added": [{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in self.added],
             "duplicates": [{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in self.duplicates],
             "skipped": [s.to_dict() for s in self.skipped],
+            "replaced": [{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in self.replaced],
             "n_chunks": self.n_chunks,
+            "n_sentences": self.n_sentences,
+            "n_sentences_embedded": self.n_sentences_embedded,
             "seconds": self.seconds,
         }
