@@ -264,3 +264,43 @@ def test_chat_stays_usable_while_indexing(page: object, tmp_path: Path) -> None:
     page.locator("#aqa-status .aqa-status-ok").wait_for(timeout=300_000)  # type: ignore[attr-defined]
     assert "City Ledger" in page.locator("#aqa-status").inner_text()  # type: ignore[attr-defined]
     assert still_indexing, "the answer only came after indexing had finished: the chat was blocked"
+
+
+def test_on_a_phone_the_chat_fits_its_content_and_the_sources_follow(browser: object, served: tuple[str, object]) -> None:
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    pg = ctx.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    try:
+        pg.goto(served[0])
+        pg.wait_for_selector("#aqa-question textarea")
+        empty = pg.locator("#aqa-chat").bounding_box()
+        assert empty["height"] < 250  # not the 520 px desktop box
+        _ask(pg, "Where will the US and Iranian officials meet?")
+        pg.wait_for_selector("#aqa-sources .aqa-source")
+        chat = pg.locator("#aqa-chat").bounding_box()
+        reply = pg.locator("#aqa-chat .aqa-answer").last.bounding_box()
+        sources = pg.locator("#aqa-sources").bounding_box()
+        assert chat["height"] > empty["height"]  # grew to hold the answer
+        assert chat["height"] <= 0.75 * 844 + 2
+        assert reply["y"] + reply["height"] <= chat["y"] + chat["height"] + 1  # the answer is inside the box
+        assert sources["y"] >= chat["y"] + chat["height"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / "phone-chat.png"), full_page=True)
+    finally:
+        ctx.close()
+
+
+def test_library_table_shows_every_column_at_1400_px(page: object, served: tuple[str, object]) -> None:
+    _url, qa = served
+    page.get_by_role("tab", name="Library").click()  # type: ignore[attr-defined]
+    table = page.locator("#aqa-docs")  # type: ignore[attr-defined]
+    table.get_by_text("ID", exact=True).first.wait_for()
+    box = table.bounding_box()
+    right_edges = page.evaluate(  # type: ignore[attr-defined]
+        "() => Array.from(document.querySelectorAll('#aqa-docs th')).map(h => h.getBoundingClientRect().right)"
+    )
+    assert len(right_edges) == 6 and max(right_edges) <= box["x"] + box["width"] + 1
+    for doc in qa.documents():  # type: ignore[attr-defined]
+        cell = table.get_by_text(doc.doc_id, exact=True).filter(visible=True).first
+        assert cell.is_visible()
+        assert cell.evaluate("e => e.scrollWidth <= e.clientWidth + 1")

@@ -98,6 +98,11 @@ CSS = """
 .aqa-info b { font-size: 1.2em; }
 .aqa-conf { font-size: .72em; font-weight: 600; border-radius: 999px; padding: .05em .55em; margin-left: .4em;
   vertical-align: middle; cursor: help; border: 1px solid currentColor; }
+/* Narrow screens: the chat is as tall as what it holds (up to most of the screen), so the sources follow it. */
+@media (max-width: 640px) {
+  #aqa-chat { height: auto !important; min-height: 8em; max-height: 75vh; }
+  #aqa-chat .placeholder { padding-top: 1.8em; }  /* clear of the "Conversation" label */
+}
 .aqa-conf-high { color: #15803d; } .aqa-conf-medium { color: #a16207; } .aqa-conf-low { color: #b91c1c; }
 """
 
@@ -771,6 +776,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                 docs_table = gr.Dataframe(
                     value=document_rows(assistant.documents()),
                     headers=["Title", "Author", "Published", "Chunks", "Source", "ID"],
+                    column_widths=["30%", "13%", "11%", "7%", "22%", "17%"],  # every column in view
                     interactive=False,
                     wrap=True,
                     label="Documents",
