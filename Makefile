@@ -58,11 +58,13 @@ bench: $(VENV)/.installed $(INDEX)/manifest.json
 ## make train-reader: train the span reader on $(DATASETS)/train (resumes from build/reader/checkpoint.pt),
 ## export its ONNX forms and fit its confidence → build/reader/onnx (copy to models/reader/ once eval says better)
 READER_OUT ?= build/reader
+READER_EXTRA ?=
 train-reader: $(VENV)/.installed
 	$(BIN)/python -m articleqa.reader_training --out $(READER_OUT) --pool $(DATASETS)/train/squad-train-pool.json \
-	  --newsqa $(DATASETS)/newsqa-dev.json --squad2 $(DATASETS)/squad2-dev-sample.json
+	  --extra "$(READER_EXTRA)" --newsqa $(DATASETS)/newsqa-dev.json --squad2 $(DATASETS)/squad2-dev-sample.json
 	$(BIN)/python -m articleqa.reader_export $(READER_OUT)/latest --out $(READER_OUT)/onnx
-	$(BIN)/python -m articleqa.answer.calibrate $(READER_OUT)/onnx --pool $(DATASETS)/train/squad-train-pool.json
+	$(BIN)/python -m articleqa.answer.calibrate $(READER_OUT)/onnx --pool $(DATASETS)/train/squad-train-pool.json \
+	  --extra "$(READER_EXTRA)"
 
 clean:
 	rm -rf $(VENV) $(INDEX)/gen-* $(INDEX)/manifest.json $(INDEX)/.lock

@@ -49,3 +49,24 @@ def test_training_resumes_from_its_checkpoint_at_the_step_it_stopped(tmp_path: P
     curve = [json.loads(line) for line in (tmp_path / "run" / "curve.jsonl").read_text().splitlines()]
     assert [p["step"] for p in curve] == [3, 6]
     assert len(json.loads((tmp_path / "run" / "losses.json").read_text())) == 3  # only the steps run after resuming
+
+
+def test_extra_training_files_join_the_pool_as_their_own_paragraphs(tmp_path: Path) -> None:
+    from articleqa.reader_training import TrainConfig, _pool
+
+    data = json.loads(FIXTURE.read_text())
+    extra = {"data": [{"title": "Other", "paragraphs": [
+        dict(data["data"][0]["paragraphs"][0]),  # the same paragraph and questions again: kept once
+        {"context": "The ferry to Skerry Island leaves at noon.", "qas": [
+            {"id": "x1", "question": "When does the ferry leave?", "is_impossible": False,
+             "answers": [{"text": "at noon", "answer_start": 34}]}]},
+    ]}]}
+    path = tmp_path / "extra.json"
+    path.write_text(json.dumps(extra))
+    alone, _ = _pool(TrainConfig(pool=str(FIXTURE)))
+    joined, titles = _pool(TrainConfig(pool=str(FIXTURE), extra=f" {path} ,"))
+    assert len(joined) == len(alone) + 1
+    added = joined[-1]
+    assert added.qid == "x1" and added.group.startswith("f1/") and added.answers == ("at noon",)
+    assert added.context[added.answer_start:].startswith("at noon")
+    assert titles[added.group] == "f1/Other"

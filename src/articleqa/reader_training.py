@@ -52,6 +52,7 @@ class QAExample:
 @dataclass
 class TrainConfig:
     pool: str = "../shared/datasets/train/squad-train-pool.json"
+    extra: str = ""  # more SQuAD-format training files, comma-separated (read in place; licences in the model card)
     newsqa: str = "../shared/datasets/newsqa-dev.json"
     squad2: str = "../shared/datasets/squad2-dev-sample.json"
     out: str = "build/reader"
@@ -77,13 +78,13 @@ class TrainConfig:
 # ----------------------------------------------------------------------------------------------- data
 
 
-def _squad_examples(path: str | Path) -> list[QAExample]:
+def _squad_examples(path: str | Path, prefix: str = "") -> list[QAExample]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
     out: list[QAExample] = []
     for a_i, article in enumerate(data):
         for p_i, para in enumerate(article["paragraphs"]):
             ctx = para["context"]
-            group = f"{a_i}:{p_i}"
+            group = f"{prefix}{a_i}:{p_i}"
             for qa in para["qas"]:
                 answers = tuple(a["text"] for a in qa.get("answers", []) if a["text"].strip())
                 if qa.get("is_impossible") or not answers:
@@ -100,8 +101,28 @@ def _squad_examples(path: str | Path) -> list[QAExample]:
     return out
 
 
-def _article_of(group: str) -> str:
-    return group.split(":", 1)[0]
+def _training_files(cfg: TrainConfig) -> list[str]:
+    return [cfg.pool] + [p.strip() for p in cfg.extra.split(",") if p.strip()]
+
+
+def _pool(cfg: TrainConfig) -> tuple[list[QAExample], dict[str, str]]:
+    """Every training file's examples (a question asked twice about the same paragraph kept once) and the
+    title of each paragraph group; groups are prefixed by file so paragraphs of different files stay apart."""
+    examples: list[QAExample] = []
+    titles: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    for f_i, path in enumerate(_training_files(cfg)):
+        prefix = f"f{f_i}/" if f_i else ""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+        for a_i, article in enumerate(data):
+            for p_i, _ in enumerate(article["paragraphs"]):
+                titles[f"{prefix}{a_i}:{p_i}"] = f"{prefix}{article.get('title', '')}"
+        for e in _squad_examples(path, prefix):
+            key = (normalize_answer(e.question), e.context[:200])
+            if key not in seen:
+                seen.add(key)
+                examples.append(e)
+    return examples, titles
 
 
 def _negatives(
@@ -135,7 +156,8 @@ def _negatives(
             continue
         for _ in range(5):
             g = rng.choice(groups)
-            if titles[g] != titles[e.group] or titles[g] == "untitled":
+            untitled = titles[g].rsplit("/", 1)[-1] in ("", "untitled")
+            if titles[g] != titles[e.group] or untitled:
                 if not any(normalize_answer(a) in normalize_answer(contexts[g]) for a in e.answers):
                     out.append(QAExample(e.qid + "#rand", e.question, contexts[g], (), -1, g))
                 break
@@ -196,9 +218,7 @@ def _swapped(examples: Sequence[QAExample], share: float, rng: random.Random) ->
 def build_training_set(cfg: TrainConfig) -> tuple[list[QAExample], list[QAExample]]:
     """(train, held-aside): split by paragraph so no held-aside paragraph is trained on."""
     rng = random.Random(cfg.seed)
-    examples = _squad_examples(cfg.pool)
-    data = json.loads(Path(cfg.pool).read_text(encoding="utf-8"))["data"]
-    titles = {f"{a_i}:{p_i}": a.get("title", "") for a_i, a in enumerate(data) for p_i, _ in enumerate(a["paragraphs"])}
+    examples, titles = _pool(cfg)
     contexts = {e.group: e.context for e in examples}
     groups = sorted(contexts)
     rng.shuffle(groups)

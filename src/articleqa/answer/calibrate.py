@@ -27,13 +27,13 @@ from ..config import Settings
 from .confidence import SIGNALS
 
 
-def collect(model_dir: Path, pool: str, seed: int, read_passages: int, limit: int = 0) -> list[dict[str, Any]]:
+def collect(model_dir: Path, pool: str, seed: int, read_passages: int, limit: int = 0, extra: str = "") -> list[dict[str, Any]]:
     """One row per asked question: its signals, whether the best span was right, and its F1."""
     from ..assistant import Assistant
     from ..ingest import document_from_text
     from ..reader_training import TrainConfig, build_training_set
 
-    _, heldout = build_training_set(TrainConfig(pool=pool, seed=seed))
+    _, heldout = build_training_set(TrainConfig(pool=pool, extra=extra, seed=seed))
     if limit:
         heldout = random.Random(seed).sample(heldout, min(limit, len(heldout)))
     docs = {}
@@ -91,8 +91,9 @@ def best_threshold(conf: np.ndarray, rows: Sequence[dict[str, Any]]) -> tuple[fl
     return best
 
 
-def calibrate(model_dir: Path, pool: str, seed: int = 13, read_passages: int = 2, limit: int = 0) -> dict[str, Any]:
-    rows = collect(model_dir, pool, seed, read_passages, limit)
+def calibrate(model_dir: Path, pool: str, seed: int = 13, read_passages: int = 2, limit: int = 0,
+              extra: str = "") -> dict[str, Any]:
+    rows = collect(model_dir, pool, seed, read_passages, limit, extra)
     x = np.array([[float(r["signals"].get(k, 0.0)) for k in SIGNALS] for r in rows])
     y = np.array([float(r["right"]) for r in rows])
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
@@ -115,7 +116,7 @@ def calibrate(model_dir: Path, pool: str, seed: int = 13, read_passages: int = 2
         "calibration_fit": {
             "rows": len(rows), "right_rate": round(float(y.mean()), 4), "cv_ece": round(cv_ece, 4),
             "fit_ece": round(ece(conf, y), 4), "overall_f1_at_threshold": round(overall_f1, 4),
-            "read_passages": read_passages, "data": f"training pool, held-aside slice (seed {seed})",
+            "read_passages": read_passages, "data": f"training pool{' + ' + extra if extra else ''}, held-aside slice (seed {seed})",
         },
     }
     spec_path = model_dir / "reader.json"
@@ -129,12 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m articleqa.answer.calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("model_dir", type=Path)
     parser.add_argument("--pool", default="../shared/datasets/train/squad-train-pool.json")
+    parser.add_argument("--extra", default="", help="the training run's --extra files, so the held-aside slice is the same")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--read-passages", type=int, default=2, help="as Settings.read_passages: calibrate as it is used")
     parser.add_argument("--limit", type=int, default=0, help="ask only this many held-aside questions (a quick check)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    print(json.dumps(calibrate(args.model_dir, args.pool, args.seed, args.read_passages, args.limit), indent=2))
+    print(json.dumps(calibrate(args.model_dir, args.pool, args.seed, args.read_passages, args.limit, args.extra), indent=2))
     return 0
 
 
