@@ -206,7 +206,8 @@ class Assistant:
                     continue
                 seen.add(doc.doc_id)
                 new_documents.append(doc)
-            path_docs = [d for d in docs if not any(d is s for s in sources)]
+            given = {id(s) for s in sources if isinstance(s, Document)}  # documents passed in, not read from files
+            path_docs = [d for d in docs if id(d) not in given]
             replaced = _older_versions(base, path_docs, skipped) if base is not None else []
             remove = {info.doc_id for info in replaced}
             if not new_documents and not remove:  # nothing to write: the index (or its absence) stays as it was
