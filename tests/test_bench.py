@@ -89,35 +89,34 @@ def test_helpers() -> None:
     assert truth[0][0] == 0 and truth[1][0] == 1
 
 
-def test_onnx_backend_matches_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_onnx_backend_matches_torch(tmp_path: Path) -> None:
     """The optional ONNX Runtime backend the bench compares: same vectors as torch (fp32), close for int8."""
     pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
     from articleqa.embedding import Embedder
 
-    monkeypatch.setenv("ARTICLEQA_ONNX_CACHE", str(tmp_path / "onnx"))
-    torch_emb = Embedder()
+    cache = tmp_path / "onnx"
+    torch_emb = Embedder(backend="torch")
     texts = ["Where are the talks held?", STORY, "A short one."]
     ref = torch_emb.encode(texts)
     for backend, floor in (("onnx", 0.9999), ("onnx-int8", 0.95)):
-        emb = Embedder(backend=backend)
+        emb = Embedder(backend=backend, onnx_cache=cache)
         emb._model = torch_emb.model
         got = emb.encode(texts)
         assert got.shape == ref.shape and got.dtype == np.float32
         assert np.min(np.sum(got * ref, axis=1)) >= floor
         assert emb.encode_query(texts[0]).shape == (ref.shape[1],)
         # A second process finds the export on disk and needs neither torch nor sentence-transformers.
-        cached = Embedder(backend=backend)
+        cached = Embedder(backend=backend, onnx_cache=cache)
         assert np.allclose(cached.encode(texts), got, atol=1e-5)
         assert cached._model is None and cached.dim == ref.shape[1]
 
 
-def test_a_fresh_machine_exports_the_default_encoder_on_first_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_fresh_machine_exports_the_default_encoder_on_first_use(tmp_path: Path) -> None:
     """No export on disk and no model loaded yet: the first encode loads the model, exports, quantises."""
     from articleqa.embedding import Embedder
 
-    monkeypatch.setenv("ARTICLEQA_ONNX_CACHE", str(tmp_path / "onnx"))
-    emb = Embedder(backend="onnx-int8")
+    emb = Embedder(backend="onnx-int8", onnx_cache=tmp_path / "onnx")
     vectors = emb.encode(["Where are the talks held?"])
     assert vectors.shape == (1, 384) and emb.backend == "onnx-int8"
     assert list((tmp_path / "onnx").rglob("model-int8.onnx"))

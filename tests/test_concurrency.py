@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from articleqa import Assistant
-from articleqa.index import IndexStore
 from articleqa.loadtest import answer_payload, has_endpoint, run_load
+from articleqa.store import IndexStore
 
 QUESTIONS = [
     "Where are the talks held?",
@@ -125,7 +125,7 @@ def test_a_reader_racing_two_writes_opens_the_newer_generation(writable_index, t
     monkeypatch.setattr(IndexStore, "manifest", racing_manifest)
     snapshot = IndexStore(writable_index).open_snapshot()
     assert raced and snapshot.generation != raced[0]
-    assert snapshot.records.count_documents() == before + 2
+    assert snapshot.count_documents() == before + 2
 
 
 # --------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import pytest
 from articleqa import Assistant, ingest
 from articleqa.cli import main
 from articleqa.errors import IndexLockedError
-from articleqa.index import IndexStore
+from articleqa.store import IndexStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CRASH_POINTS = ["after-records", "after-vectors", "after-indexes", "before-rename", "before-manifest", "after-manifest"]
@@ -84,11 +84,11 @@ def _check_consistent(index_dir: Path, old: set[str], new: set[str]) -> str:
     qa = Assistant.open(index_dir)
     snap = qa._current()
     assert snap is not None
-    snap.records.check()  # SQLite's own consistency check on the current generation
+    snap.check()  # SQLite's own consistency check on the current generation
     ids = {d.doc_id for d in qa.documents()}
     assert ids in (old, old | new), f"a mix: {len(ids & new)} of {len(new)} new documents"
     assert snap.manifest["n_documents"] == len(ids)
-    assert snap.records.count_chunks() == snap.n_chunks == snap.vectors.shape[0]
+    assert snap.count_chunks() == snap.n_chunks == snap.chunk_vectors(slice(None)).shape[0]
 
     _answers_about_the_article(qa)
     if ids == old | new:

@@ -225,7 +225,7 @@ def test_html_meta_published_time_becomes_the_date(tmp_path: Path) -> None:
 def test_rows_for_many_documents_are_read_in_batches(tmp_path: Path) -> None:
     """A date filter can select thousands of documents: more than SQLite takes parameters at once."""
     from articleqa.records import Chunk
-    from articleqa.store import RecordStore, RecordWriter
+    from articleqa.store.sqlite import RecordStore, RecordWriter
 
     writer = RecordWriter(tmp_path / "records.sqlite")
     ids = [f"d{i}" for i in range(2500)]
@@ -236,7 +236,7 @@ def test_rows_for_many_documents_are_read_in_batches(tmp_path: Path) -> None:
     store = RecordStore(tmp_path / "records.sqlite")
     rows = store.rows_for_documents(ids)
     assert rows.tolist() == list(range(2500))
-    assert len(store.filter_fields()) == 2500 and store.filter_fields()[0][:2] == ("d0", "s0.txt")
+    assert len(store.all_document_meta()) == 2500 and (store.all_document_meta()[0].doc_id, store.all_document_meta()[0].source) == ("d0", "s0.txt")
 
 
 # ---------------------------------------------------------------------------------------------- the assistant

@@ -7,8 +7,8 @@ import pytest
 
 from articleqa import Assistant
 from articleqa.errors import IndexError_, IndexLockedError, ModelMismatchError
-from articleqa.index import IndexStore
 from articleqa.ingest import document_from_text
+from articleqa.store import IndexStore
 
 STORY = (
     "Harbour Festival Opens In Valletta\n\n"

@@ -208,7 +208,7 @@ def test_the_ui_says_a_question_is_too_long_instead_of_cutting_it(qa) -> None:
 
 
 def test_building_the_bm25_index_logs_nothing_below_warning(caplog) -> None:
-    from articleqa.lexical import LexicalIndex
+    from articleqa.store.lexical import LexicalIndex
 
     with caplog.at_level(logging.DEBUG):
         LexicalIndex.build(["Officials will meet in Muscat on Friday."])
@@ -264,7 +264,7 @@ def test_a_question_with_terminal_escape_codes_is_answered_like_the_plain_one(ar
     ],
 )
 def test_lexical_matching_ignores_accents_on_both_sides(texts, query, tmp_path) -> None:
-    from articleqa.lexical import LexicalIndex
+    from articleqa.store.lexical import LexicalIndex
 
     built = LexicalIndex.build(texts)
     built.save(tmp_path / "bm25")
@@ -274,7 +274,7 @@ def test_lexical_matching_ignores_accents_on_both_sides(texts, query, tmp_path) 
 
 
 def test_an_index_built_before_accent_folding_is_still_queried_as_it_was_built(tmp_path) -> None:
-    from articleqa.lexical import TOKENIZER_FILE, LexicalIndex
+    from articleqa.store.lexical import TOKENIZER_FILE, LexicalIndex
 
     LexicalIndex.build(["The ferry to Málaga left at noon.", "Paris was busy."], fold=False).save(tmp_path)
     (tmp_path / TOKENIZER_FILE).unlink()  # what an older articleqa wrote

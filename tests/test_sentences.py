@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from articleqa import Assistant
-from articleqa.index import IndexStore
 from articleqa.ingest import document_from_text
+from articleqa.store import IndexStore
 
 SAME_TEXT = 0.98  # cosine of two encodings of one text; different sentences of a story score far lower
 STORY_A = (
@@ -34,18 +34,18 @@ def _snapshot(index_dir: Path):  # type: ignore[no-untyped-def]
 
 def test_every_chunk_points_at_sentences_inside_it_with_their_own_vectors(article_index: Path, qa: Assistant) -> None:
     snap = _snapshot(article_index)
-    assert snap.sentences is not None
-    chunks = snap.records.chunks(list(range(snap.n_chunks)))
-    doc = snap.records.document(chunks[0].doc_id)
+    assert snap.has_sentences
+    chunks = snap.chunks(list(range(snap.n_chunks)))
+    doc = snap.document(chunks[0].doc_id)
     assert doc is not None
     for row, chunk in enumerate(chunks):
-        spans, vectors = snap.sentences.for_chunk(row)
+        spans, vectors = snap.chunk_sentences(row)
         assert len(spans) >= 1
         assert spans[0][0] == chunk.start and spans[-1][1] == chunk.end
         assert all(chunk.start <= a < b <= chunk.end for a, b in spans)
     # A stored vector is the model's vector of that very sentence. Not bit-equal: float16 storage, and the
     # default int8 encoder quantises activations per batch, so a sentence encoded alone differs slightly.
-    spans, vectors = snap.sentences.for_chunk(0)
+    spans, vectors = snap.chunk_sentences(0)
     a, b = (int(x) for x in spans[0])
     fresh = qa.embedder.encode([doc.text[a:b]])[0]
     assert float(np.asarray(vectors[0], dtype=np.float32) @ fresh) > SAME_TEXT
@@ -53,11 +53,11 @@ def test_every_chunk_points_at_sentences_inside_it_with_their_own_vectors(articl
 
 def test_chunk_vector_is_the_normalised_mean_of_its_sentences(article_index: Path) -> None:
     snap = _snapshot(article_index)
-    assert snap.sentences is not None
-    _spans, vectors = snap.sentences.for_chunk(1)
+    assert snap.has_sentences
+    _spans, vectors = snap.chunk_sentences(1)
     mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
     mean /= np.linalg.norm(mean)
-    assert np.allclose(np.asarray(snap.vectors[1]), mean, atol=2e-3)
+    assert np.allclose(snap.chunk_vectors([1])[0], mean, atol=2e-3)
 
 
 @contextlib.contextmanager
@@ -102,9 +102,9 @@ def test_removing_an_article_keeps_the_other_articles_sentences_aligned(tmp_path
     qa = Assistant.build([a, b], index_dir=idx)
     assert qa.remove(a.doc_id)
     snap = _snapshot(idx)
-    assert snap.sentences is not None and snap.n_chunks >= 1
-    for row, chunk in enumerate(snap.records.chunks(list(range(snap.n_chunks)))):
-        spans, vectors = snap.sentences.for_chunk(row)
+    assert snap.has_sentences and snap.n_chunks >= 1
+    for row, chunk in enumerate(snap.chunks(list(range(snap.n_chunks)))):
+        spans, vectors = snap.chunk_sentences(row)
         text = b.text
         fresh = qa.embedder.encode([text[int(s):int(e)] for s, e in spans])
         assert chunk.doc_id == b.doc_id
@@ -139,6 +139,6 @@ def test_an_index_without_sentence_vectors_still_answers_and_is_upgraded_on_the_
     assert answer.answerable and answer.citations
     old.add([document_from_text(STORY_B, source="b.txt", title="Library")])
     snap = _snapshot(idx)
-    assert snap.sentences is not None and snap.manifest["format_version"] == 2
+    assert snap.has_sentences and snap.manifest["format_version"] == 2
     assert snap.manifest["n_documents"] == before + 1
     assert "Tomas Reyes" in old.ask("Who designed the glass roof?").text

@@ -174,14 +174,16 @@ def test_build_app_has_named_ask_endpoint(qa) -> None:
 
 
 def test_parse_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    from articleqa.config import Settings
     from articleqa.errors import InputError
     from articleqa.server import parse_auth
 
     monkeypatch.delenv("ARTICLEQA_AUTH", raising=False)
-    assert parse_auth(None) is None
+    assert parse_auth(None) is None and parse_auth(Settings.from_env().auth) is None
     assert parse_auth("ann:s3cret:x") == ("ann", "s3cret:x")
     monkeypatch.setenv("ARTICLEQA_AUTH", "bob:pw")
-    assert parse_auth(None) == ("bob", "pw")
+    assert parse_auth(Settings.from_env().auth) == ("bob", "pw")
+    assert "bob" not in repr(Settings.from_env()) and "auth" not in Settings.from_env().public_dict()
     with pytest.raises(InputError):
         parse_auth("nopassword")
 
@@ -253,7 +255,7 @@ def _article(i: int) -> str:
 
 def test_an_upload_batch_is_one_add_call_and_one_index_generation(writable_index: Path, tmp_path: Path) -> None:
     from articleqa import Assistant
-    from articleqa.index import IndexStore
+    from articleqa.store import IndexStore
     from articleqa.ui import build_app
 
     qa = Assistant.open(writable_index)

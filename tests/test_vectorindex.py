@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from articleqa import vectorindex
-from articleqa.vectorindex import EXACT_LIMIT, VectorIndex, VectorIndexSpec, choose_spec
+from articleqa.store import dense as vectorindex
+from articleqa.store.dense import EXACT_LIMIT, VectorIndex, VectorIndexSpec, choose_spec
 
 
 def _unit(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -87,7 +87,7 @@ def test_index_store_uses_ivf_above_the_limit(monkeypatch: pytest.MonkeyPatch) -
 
 def test_lexical_scores_equal_bm25s(tmp_path: Path) -> None:
     """LexicalIndex scores are bm25s' own, before and after a save/load (memory-mapped)."""
-    from articleqa.lexical import LexicalIndex, tokenize
+    from articleqa.store.lexical import LexicalIndex, tokenize
 
     texts = [
         "Officials from the United States and Iran will meet in Muscat on Friday.",

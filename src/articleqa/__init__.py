@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .config import network_opt_in
 from .offline import apply_offline_env
 
-apply_offline_env()
+apply_offline_env(network_opt_in())
 
 __all__ = ["Answer", "Assistant", "Chunk", "Citation", "Conversation", "Document", "Passage", "Settings"]
 __version__ = "0.1.0"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -16,32 +15,37 @@ from typing import Any
 from . import ingest
 from .answer import NOT_FOUND, Reader, build_answer, find_model_dir, verify_citations
 from .chat import Conversation, Turn, rewrite
-from .config import Settings
+from .config import DEFAULT_MODEL, Settings
 from .embedding import Embedder, canonical_model_name
 from .errors import InputError, ModelMismatchError
 from .filters import LIST_HINT, DateLike, DocFields, Filters
-from .index import IndexStore, Snapshot
 from .indexing import Prepared, prepare_documents
 from .progress import Progress, progress_for
 from .question import classify, clean_question
 from .records import AddReport, Answer, Document, DocumentInfo, Skipped
 from .retrieval import retrieve
+from .store import IndexStore, Snapshot
 
 log = logging.getLogger(__name__)
 
-_EMBEDDERS: dict[tuple[str, int, str], Embedder] = {}
+_EMBEDDERS: dict[tuple[str, int, str, str], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 _READERS: dict[tuple[str, int], Reader] = {}
 
 Source = str | Path | Document
 
 
-def shared_embedder(model: str, batch_size: int, backend: str = "torch") -> Embedder:
+def shared_embedder(settings: Settings) -> Embedder:
     """One loaded model per process, whichever Assistant asks for it."""
-    key = (canonical_model_name(model), batch_size, backend)
+    model = settings.model or DEFAULT_MODEL
+    key = (canonical_model_name(model), settings.batch_size, settings.embedding_backend, settings.onnx_cache)
     with _EMBEDDERS_LOCK:
         if key not in _EMBEDDERS:
-            _EMBEDDERS[key] = Embedder(model, batch_size, backend=backend)
+            _EMBEDDERS[key] = Embedder(
+                model, settings.batch_size, backend=settings.embedding_backend,
+                onnx_cache=Path(settings.onnx_cache) if settings.onnx_cache else None,
+                allow_network=settings.allow_network,
+            )
         return _EMBEDDERS[key]
 
 
@@ -76,7 +80,7 @@ def _older_versions(base: Snapshot, read: Sequence[Document], skipped: Sequence[
         _source_key(s.path) for s in skipped
     }
     return [
-        info for info in base.records.document_infos()
+        info for info in base.document_infos()
         if info.source and (key := _source_key(info.source)) in current and key not in damaged
         and info.doc_id not in current[key]
     ]
@@ -90,7 +94,7 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder
         self.reader = shared_reader(settings.reader_model, settings.reader_threads)
-        self.store = IndexStore(self.index_dir)
+        self.store = IndexStore(self.index_dir, crash_at=settings.crash_at)
         self._snapshot: Snapshot | None = None
         self._stamp: tuple[int, int] = (0, 0)
         self._snap_lock = threading.Lock()
@@ -114,14 +118,14 @@ class Assistant:
     ) -> Assistant:
         """Index ``sources`` (files, folders or Documents) into ``index_dir``, creating it if needed."""
         settings = (settings or Settings.from_env()).with_(model=model, index_dir=str(index_dir) if index_dir else None)
-        store = IndexStore(settings.index_dir)
+        store = IndexStore(settings.index_dir, crash_at=settings.crash_at)
         if store.exists() and not rebuild:
             qa = cls.open(settings.index_dir, settings=settings, model=model)
         else:
             # A rebuild writes a fresh generation beside the old one and swaps it in: a crash midway keeps
             # the old index, and a damaged old index is never read.
-            embedder = shared_embedder(settings.model, settings.batch_size, settings.embedding_backend)
-            qa = cls(settings.index_dir, settings, embedder)
+            settings = settings.with_(model=settings.model or DEFAULT_MODEL)
+            qa = cls(settings.index_dir, settings, shared_embedder(settings))
         qa.last_report = qa.add(sources, progress=progress, fresh=rebuild)
         return qa
 
@@ -134,15 +138,14 @@ class Assistant:
         store = IndexStore(settings.index_dir)
         manifest = store.manifest()
         built_with = str(manifest["model"])
-        requested = model or os.environ.get("ARTICLEQA_MODEL")
+        requested = model or settings.model
         if requested and canonical_model_name(requested) != built_with:
             raise ModelMismatchError(
                 f"the index in {settings.index_dir} was built with model {built_with!r}, not {requested!r}; "
                 f"use --model {built_with}, or rebuild it with `articleqa index --rebuild PATH... --model {requested}`"
             )
         settings = settings.with_(model=built_with)
-        embedder = shared_embedder(built_with, settings.batch_size, settings.embedding_backend)
-        qa = cls(settings.index_dir, settings, embedder)
+        qa = cls(settings.index_dir, settings, shared_embedder(settings))
         qa._current()
         return qa
 
@@ -193,15 +196,15 @@ class Assistant:
         report = AddReport(skipped=skipped)
         with self.store.lock():
             base = self.store.open_snapshot() if self.store.exists() and not fresh else None
-            if base is not None and base.manifest["model"] != self.embedder.name:
+            if base is not None and base.model != self.embedder.name:
                 raise ModelMismatchError(
-                    f"the index in {self.index_dir} was built with model {base.manifest['model']!r}, "
+                    f"the index in {self.index_dir} was built with model {base.model!r}, "
                     f"not {self.embedder.name!r}; rebuild it with --rebuild to change models"
                 )
             new_documents: list[Document] = []
             seen: set[str] = set()
             for doc in docs:
-                if doc.doc_id in seen or (base is not None and base.records.has_document(doc.doc_id)):
+                if doc.doc_id in seen or (base is not None and base.has_document(doc.doc_id)):
                     report.duplicates.append(doc)
                     continue
                 seen.add(doc.doc_id)
@@ -214,10 +217,10 @@ class Assistant:
                 report.seconds = time.perf_counter() - started
                 return report
             to_embed = new_documents
-            if base is not None and base.sentences is None:
+            if base is not None and not base.has_sentences:
                 # An index written before sentence vectors were stored: re-embed its documents too, once.
                 log.info("upgrading the index in %s to store sentence vectors", self.index_dir)
-                to_embed = [*(d for d in base.records.documents() if d.doc_id not in remove), *new_documents]
+                to_embed = [*(d for d in base.documents() if d.doc_id not in remove), *new_documents]
                 base, remove = None, set()
             prepared = self._embed_documents(to_embed, base, progress)
             new_docs = prepared.documents
@@ -253,7 +256,7 @@ class Assistant:
         """Remove one document; False if it was not in the index."""
         with self.store.lock():
             base = self.store.open_snapshot()
-            if not base.records.has_document(doc_id):
+            if not base.has_document(doc_id):
                 return False
             self.store.write([], {doc_id}, model=self.embedder.name, dim=self.embedder.dim, base=base)
         self._current()
@@ -261,11 +264,11 @@ class Assistant:
 
     def documents(self) -> list[DocumentInfo]:
         snap = self._current()
-        return snap.records.document_infos() if snap else []
+        return snap.document_infos() if snap else []
 
     def document(self, doc_id: str) -> Document:
         snap = self._current()
-        doc = snap.records.document(doc_id) if snap else None
+        doc = snap.document(doc_id) if snap else None
         if doc is None:
             raise InputError(f"no document {doc_id!r} in {self.index_dir}; `articleqa docs` lists the ids")
         return doc
@@ -307,7 +310,7 @@ class Assistant:
         cached = self._fields
         if cached is not None and cached[0] == snap.generation:
             return cached[1]
-        fields = [DocFields.from_record(*row) for row in snap.records.filter_fields()]
+        fields = [DocFields.from_meta(meta) for meta in snap.all_document_meta()]
         self._fields = (snap.generation, fields)
         return fields
 
@@ -315,7 +318,7 @@ class Assistant:
         """The documents a question may search (None: all): ``doc_ids`` ∩ the filters' matches, resolved
         before ranking. InputError when that is nothing: "the articles don't say" would hide the mistake."""
         if doc_ids is not None:
-            if not any(snap is not None and snap.records.has_document(d) for d in doc_ids):
+            if not any(snap is not None and snap.has_document(d) for d in doc_ids):
                 raise InputError(
                     f"no document {', '.join(map(repr, doc_ids))} in {self.index_dir}; `articleqa docs` lists the ids"
                     if doc_ids else "doc_ids is empty; give document ids (`articleqa docs` lists them), or None for all"
@@ -388,7 +391,7 @@ class Assistant:
         qvec = self.embedder.encode_query(question)
         t2 = time.perf_counter()
         found = retrieve(
-            snap, question, qvec, k=max(k, 5), candidates=self.settings.candidates,
+            snap, question, qvec, k=max(k, self.settings.read_passages), candidates=self.settings.candidates,
             method=self.settings.fusion, dense_weight=self.settings.fusion_weight,
             sentence_weight=self.settings.sentence_weight,
             doc_ids=list(doc_ids) if doc_ids is not None else None,
@@ -402,7 +405,7 @@ class Assistant:
 
         def text_of(doc_id: str) -> str | None:
             if doc_id not in texts:
-                doc = snap.records.document(doc_id)
+                doc = snap.document(doc_id)
                 texts[doc_id] = doc.text if doc else None
             return texts[doc_id]
 
@@ -410,9 +413,9 @@ class Assistant:
         if answer.answerable and not answer.citations:
             answer.text, answer.answerable = NOT_FOUND, False
         for c in answer.citations:
-            meta = snap.records.document_meta([c.doc_id]).get(c.doc_id)
+            meta = snap.document_meta([c.doc_id]).get(c.doc_id)
             if meta:
-                c.author, c.published = meta[2], meta[3]
+                c.author, c.published = meta.author, meta.published
         answer.passages = found.passages[:k]
         t3 = time.perf_counter()
         answer.timings_ms = {

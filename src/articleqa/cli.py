@@ -87,11 +87,10 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _cmd_index(args: argparse.Namespace) -> int:
+def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from .assistant import Assistant
-    from .index import IndexStore
+    from .store import IndexStore
 
-    settings = Settings.from_env(index_dir=args.index_dir)
     paths = list(args.paths)
     if args.rebuild and not paths:
         store = IndexStore(settings.index_dir)  # a file given as --index-dir is its own error, said as such
@@ -108,7 +107,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
     # pypdf logs its own complaint about a damaged file ("EOF marker not found") to stderr; the "skipped"
     # line below already names the file and the reason, so keep it to one line per problem.
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
-    qa = Assistant.build(paths, settings.index_dir, settings=settings, model=args.model,
+    qa = Assistant.build(paths, settings=settings,
                          progress=not args.no_progress and sys.stderr.isatty(), rebuild=args.rebuild)
     report = qa.last_report
     if args.json:
@@ -147,13 +146,13 @@ def _format_answer(answer: Any, scope: str = "") -> str:
     return "\n".join(lines)
 
 
-def _cmd_ask(args: argparse.Namespace) -> int:
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from .assistant import Assistant
 
     # A bad date is refused before the index and the models are loaded, named as the option it came from.
     filters = Filters.of(args.sources, args.authors, args.after, args.before, after_name="--after",
                          before_name="--before")
-    qa = Assistant.open(args.index_dir)
+    qa = Assistant.open(settings=settings)
     if args.doc_ids:  # the API only refuses a filter that matches nothing; a mistyped id here is a mistake
         known = {d.doc_id for d in qa.documents()}
         unknown = [d for d in args.doc_ids if d not in known]
@@ -169,10 +168,10 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_docs(args: argparse.Namespace) -> int:
+def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     from .assistant import Assistant
 
-    docs = Assistant.open(args.index_dir).documents()
+    docs = Assistant.open(settings=settings).documents()
     if args.json:
         _print_json([d.to_dict() for d in docs])
     else:
@@ -182,28 +181,27 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_remove(args: argparse.Namespace) -> int:
+def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     from .assistant import Assistant
 
-    if not Assistant.open(args.index_dir).remove(args.doc_id):
+    if not Assistant.open(settings=settings).remove(args.doc_id):
         raise ArticleQAError(f"no document {args.doc_id!r} in the index; `articleqa docs` lists the ids")
     print(f"removed {args.doc_id}")
     return EXIT_OK
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .server import serve
 
-    serve(index_dir=args.index_dir, host=args.host, port=args.port, auth=args.auth)
+    serve(settings=settings, host=args.host, port=args.port, auth=args.auth)
     return EXIT_OK
 
 
-def _cmd_eval(args: argparse.Namespace) -> int:
+def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluate import evaluate, summary_table
 
     if not Path(args.dataset).is_file():
         raise ArticleQAError(f"dataset {args.dataset!r} not found; give a .jsonl question set or a SQuAD .json file")
-    settings = Settings.from_env(index_dir=args.index_dir, fusion=args.fusion)
     out = args.out or str(Path("eval") / "reports" / Path(args.dataset).stem)
     report = evaluate(args.dataset, index_dir=args.index_dir, out=out, limit=args.limit, seed=args.seed,
                       settings=settings, progress=not args.json and sys.stderr.isatty())
@@ -215,7 +213,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_bench(args: argparse.Namespace) -> int:
+def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench import run_bench
 
     run_bench(out=args.out, index_dir=args.index_dir, quick=args.quick, load=args.load)
@@ -228,10 +226,18 @@ COMMANDS = {
 }
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The one Settings of this command: the environment, then the command's own options."""
+    return Settings.from_env(
+        index_dir=getattr(args, "index_dir", None), model=getattr(args, "model", None),
+        fusion=getattr(args, "fusion", None),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        return COMMANDS[args.command](args, _settings(args))
     except ArticleQAError as exc:
         print(f"articleqa: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,4 +1,8 @@
-"""One Settings object for the whole package; every field can be overridden by ARTICLEQA_<NAME>."""
+"""One Settings object for the whole package; every field can be overridden by ARTICLEQA_<NAME>.
+
+Settings are built once at each entry point (CLI, server, eval, bench, the Python API's ``Assistant.build``/
+``open``) from arguments and the environment, then passed down: this is the only module that reads
+ARTICLEQA_* variables."""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_BACKEND = "onnx-int8"
+DEFAULT_INDEX_DIR = "index"
+_TRUE = {"1", "true", "yes", "on"}
 # Names that mean "the bundled copy of all-MiniLM-L6-v2" and so never need the network.
 BUNDLED_MODEL_ALIASES = frozenset(
     {"default", DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
@@ -18,8 +25,12 @@ BUNDLED_MODEL_ALIASES = frozenset(
 class Settings:
     """Tunable behaviour. Defaults are the measured best; see README for what each does."""
 
-    model: str = field(default=DEFAULT_MODEL, metadata={"help": "sentence-transformers model name or path"})
-    index_dir: str = field(default="index", metadata={"help": "where the index lives"})
+    model: str = field(
+        default="",
+        metadata={"help": "sentence-transformers model name or path (default: the index's own model; a new index: "
+                          f"the bundled {DEFAULT_MODEL})"},
+    )
+    index_dir: str = field(default=DEFAULT_INDEX_DIR, metadata={"help": "where the index lives"})
     chunk_tokens: int = field(default=200, metadata={"help": "token budget of a chunk (cl100k_base)"})
     chunk_overlap_tokens: int = field(default=30, metadata={"help": "tokens of trailing sentences repeated"})
     top_k: int = field(default=5, metadata={"help": "passages returned with an answer"})
@@ -45,10 +56,19 @@ class Settings:
     answer_cache: int = field(default=256, metadata={"help": "recent answers kept (0 turns the cache off)"})
     max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are skipped"})
     embedding_backend: str = field(
-        default="onnx-int8", metadata={"help": "onnx-int8 (default) | onnx | torch — measured in bench/bench.md"}
+        default=DEFAULT_BACKEND, metadata={"help": "onnx-int8 (default) | onnx | torch — measured in bench/bench.md"}
     )
     batch_size: int = field(default=64, metadata={"help": "embedding batch size"})
+    onnx_cache: str = field(
+        default="", metadata={"help": "folder of the exported ONNX embedding models (default ~/.cache/articleqa/onnx)"}
+    )
     allow_network: bool = field(default=False, metadata={"help": "let Hugging Face hub downloads happen"})
+    auth: str = field(
+        default="", repr=False, metadata={"help": "user:password that turns on the web UI's login", "secret": True}
+    )
+    crash_at: str = field(
+        default="", metadata={"help": "testing only: the index write step at which the process kills itself"}
+    )
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -61,6 +81,10 @@ class Settings:
             values[f.name] = _parse(raw, f.type, f.name)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def public_dict(self) -> dict[str, Any]:
+        """Every field but secrets (the login): what reports and logs may show."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.metadata.get("secret")}
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -82,9 +106,15 @@ def _parse(raw: str, type_name: Any, name: str) -> Any:
         if t == "float":
             return float(raw)
         if t == "bool":
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
+            return raw.strip().lower() in _TRUE
     except ValueError as exc:
         from .errors import InputError
 
         raise InputError(f"ARTICLEQA_{name.upper()}={raw!r} is not a valid {t}; fix or unset it") from exc
     return raw
+
+
+def network_opt_in() -> bool:
+    """ARTICLEQA_ALLOW_NETWORK alone, read when the package is imported: Hugging Face libraries take their
+    offline switches at import, before any Settings exist (and a bad value elsewhere must not break import)."""
+    return os.environ.get("ARTICLEQA_ALLOW_NETWORK", "").strip().lower() in _TRUE

@@ -26,9 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from .config import BUNDLED_MODEL_ALIASES, DEFAULT_MODEL
+from .config import BUNDLED_MODEL_ALIASES, DEFAULT_BACKEND, DEFAULT_MODEL
 from .errors import InputError
-from .offline import network_allowed
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +75,8 @@ class Embedder:
     """Loads the model once, lazily, and encodes with length-sorted batches (sentence-transformers does).
 
     ``num_threads`` fixes torch's thread count for every encode; ``small_batch_threads`` (default 1) applies
-    to encodes of at most :data:`SMALL_BATCH` texts only. ``backend`` is ``torch`` (default), ``onnx`` or
-    ``onnx-int8`` (optional dependencies; vectors of ``onnx`` equal torch's to ~1e-6).
+    to encodes of at most :data:`SMALL_BATCH` texts only. ``backend`` is ``onnx-int8`` (default), ``onnx`` or
+    ``torch`` (vectors of ``onnx`` equal torch's to ~1e-6).
     """
 
     def __init__(
@@ -85,9 +84,11 @@ class Embedder:
         model: str = DEFAULT_MODEL,
         batch_size: int = 64,
         *,
-        backend: str = "torch",
+        backend: str = DEFAULT_BACKEND,
         num_threads: int | None = None,
         small_batch_threads: int | None = 1,
+        onnx_cache: Path | None = None,
+        allow_network: bool = False,
     ) -> None:
         if backend not in BACKENDS:
             raise InputError(f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}")
@@ -96,6 +97,8 @@ class Embedder:
         self.backend = backend
         self.num_threads = num_threads
         self.small_batch_threads = small_batch_threads
+        self.onnx_cache = onnx_cache  # None: ~/.cache/articleqa/onnx
+        self.allow_network = allow_network  # only changes the hint when a model cannot be loaded
         self._model: Any = None
         self._onnx: OnnxEncoder | None = None
         self._lock = threading.RLock()  # re-entered: building the ONNX encoder loads the model
@@ -123,7 +126,7 @@ class Embedder:
         except Exception as exc:  # the hub raises many types; all mean "could not load"
             hint = (
                 "check the name or path"
-                if network_allowed() or Path(location).exists()
+                if self.allow_network or Path(location).exists()
                 else "it is not on this machine; pass a local path, or set ARTICLEQA_ALLOW_NETWORK=1 to download"
             )
             raise InputError(f"cannot load embedding model {self.name!r}: {hint} ({type(exc).__name__})") from exc
@@ -135,11 +138,14 @@ class Embedder:
         if self._onnx is None:
             quantized = self.backend == "onnx-int8"
             # An exported graph on disk needs neither torch nor sentence-transformers: seconds off a cold start.
-            cached = OnnxEncoder.from_cache(self.name, quantized=quantized, num_threads=self.num_threads)
+            cached = OnnxEncoder.from_cache(
+                self.name, quantized=quantized, num_threads=self.num_threads, cache_root=self.onnx_cache
+            )
             with self._lock:
                 if self._onnx is None:
                     self._onnx = cached or OnnxEncoder.from_sentence_transformer(
-                        self.model, self.name, quantized=quantized, num_threads=self.num_threads
+                        self.model, self.name, quantized=quantized, num_threads=self.num_threads,
+                        cache_root=self.onnx_cache,
                     )
         return self._onnx
 
@@ -186,8 +192,12 @@ class Embedder:
         return self.encode([text])[0]
 
 
-def _onnx_cache_dir(name: str) -> Path:
-    root = Path(os.environ.get("ARTICLEQA_ONNX_CACHE", Path.home() / ".cache" / "articleqa" / "onnx"))
+def default_onnx_cache() -> Path:
+    return Path.home() / ".cache" / "articleqa" / "onnx"
+
+
+def _onnx_cache_dir(name: str, root: Path | None) -> Path:
+    root = root or default_onnx_cache()
     slug = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[-60:]
     return root / f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
 
@@ -229,7 +239,8 @@ class OnnxEncoder:
 
     @classmethod
     def from_sentence_transformer(
-        cls, st_model: Any, name: str, *, quantized: bool = False, num_threads: int | None = None
+        cls, st_model: Any, name: str, *, quantized: bool = False, num_threads: int | None = None,
+        cache_root: Path | None = None,
     ) -> OnnxEncoder:
         try:
             import onnxruntime  # noqa: F401
@@ -238,7 +249,7 @@ class OnnxEncoder:
         pooling = getattr(st_model[1], "pooling_mode_mean_tokens", True) if len(st_model) > 1 else True
         if not pooling:
             raise InputError(f"the onnx backend supports mean-pooling models only, not {name!r}")
-        cache = _onnx_cache_dir(name)
+        cache = _onnx_cache_dir(name, cache_root)
         fp32 = cache / "model.onnx"
         if not fp32.is_file():
             export_onnx(st_model, fp32)
@@ -250,10 +261,12 @@ class OnnxEncoder:
         return cls(path, st_model.tokenizer, int(st_model.max_seq_length or 256), num_threads)
 
     @classmethod
-    def from_cache(cls, name: str, *, quantized: bool, num_threads: int | None = None) -> OnnxEncoder | None:
+    def from_cache(
+        cls, name: str, *, quantized: bool, num_threads: int | None = None, cache_root: Path | None = None
+    ) -> OnnxEncoder | None:
         """The cached export of a local model, tokenised with its own tokenizer.json; None when any piece
         (the export, onnxruntime, the tokenizer file, a mean-pooling config) is missing."""
-        cache = _onnx_cache_dir(name)
+        cache = _onnx_cache_dir(name, cache_root)
         path = cache / ("model-int8.onnx" if quantized else "model.onnx")
         location = Path(resolve_model_location(name))
         if not path.is_file() or not (location / "tokenizer.json").is_file():

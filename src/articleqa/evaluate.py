@@ -55,7 +55,6 @@ answer F1 >= 0.5; ``confidence`` is read as the probability that the short answe
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import math
 import random
@@ -455,10 +454,6 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _settings_dict(settings: Settings) -> dict[str, Any]:
-    return _jsonable(dataclasses.asdict(settings)) if dataclasses.is_dataclass(settings) else {}
-
-
 def _close(qa: Any) -> None:
     close = getattr(qa, "close", None)
     if callable(close):
@@ -506,50 +501,80 @@ def evaluate(
     pick a deterministic random sample of questions (for SQuAD only the sampled questions' contexts are
     indexed, so a quick run stays quick).
     """
-    from .assistant import Assistant
-
     started = time.perf_counter()
     settings = settings or Settings.from_env()
     ds = load_dataset(dataset)
     questions = sample_questions(ds.questions, limit, seed)
-    build_seconds: float | None = None
-
     if ds.format == "squad":
-        docs = _squad_documents(ds, questions)
-        with tempfile.TemporaryDirectory(prefix="articleqa-eval-") as tmp:
-            tmp_index = Path(tmp) / "index"
-            t0 = time.perf_counter()
-            qa = Assistant.build(docs, index_dir=tmp_index, settings=settings, progress=progress)
-            build_seconds = time.perf_counter() - t0
-            try:
-                info = _jsonable(qa.info())
-                _warm_up(qa, questions[0].doc_id)
-                results, seconds = _run_settings(qa, questions, (PER_DOC, CORPUS), _Scorer(qa), progress)
-            finally:
-                _close(qa)
-        index_info: dict[str, Any] = {
-            "dir": None,
-            "temporary": True,
-            "n_contexts": len({q.context for q in questions}),
-            "n_documents_built": len(docs),
-            **info,
-        }
+        run = _run_squad(ds, questions, settings, progress)
     else:
-        idx = Path(index_dir if index_dir is not None else settings.index_dir)
-        if not idx.exists():
-            raise InputError(f"no index at {str(idx)!r}; build one first with `articleqa index articles/`")
-        qa = Assistant.open(idx, settings=settings)
+        run = _run_question_set(questions, Path(index_dir if index_dir is not None else settings.index_dir),
+                                settings, progress)
+    report = _report(ds, questions, run, limit, seed)
+    report["elapsed_seconds"] = time.perf_counter() - started
+    report["files"] = []
+    if out is not None:
+        report["files"] = write_report(report, out)
+    return _jsonable(report)
+
+
+@dataclass
+class _Run:
+    """What asking a question set produced: rows and seconds per setting, the index, the settings used."""
+
+    results: dict[str, list[dict[str, Any]]]
+    seconds: dict[str, float]
+    index_info: dict[str, Any]
+    settings: Settings
+
+
+def _run_squad(ds: EvalDataset, questions: list[EvalQuestion], settings: Settings, progress: bool) -> _Run:
+    """SQuAD files get their own temporary index, scored per document and over the whole corpus."""
+    from .assistant import Assistant
+
+    docs = _squad_documents(ds, questions)
+    with tempfile.TemporaryDirectory(prefix="articleqa-eval-") as tmp:
+        t0 = time.perf_counter()
+        qa = Assistant.build(docs, index_dir=Path(tmp) / "index", settings=settings, progress=progress)
+        build_seconds = time.perf_counter() - t0
         try:
             info = _jsonable(qa.info())
-            _warm_up(qa, None)
-            results, seconds = _run_settings(qa, questions, (CORPUS,), _Scorer(qa), progress)
+            _warm_up(qa, questions[0].doc_id)
+            results, seconds = _run_settings(qa, questions, (PER_DOC, CORPUS), _Scorer(qa), progress)
         finally:
             _close(qa)
-        index_info = {"dir": str(idx), "temporary": False, **info}
-        recorded = info.get("build_seconds")
-        build_seconds = float(recorded) if isinstance(recorded, (int, float)) else None
-    index_info["build_seconds"] = build_seconds
+    index_info: dict[str, Any] = {
+        "dir": None,
+        "temporary": True,
+        "n_contexts": len({q.context for q in questions}),
+        "n_documents_built": len(docs),
+        **info,
+        "build_seconds": build_seconds,
+    }
+    return _Run(results, seconds, index_info, qa.settings)
 
+
+def _run_question_set(questions: list[EvalQuestion], idx: Path, settings: Settings, progress: bool) -> _Run:
+    """A JSONL question set is asked over an existing index."""
+    from .assistant import Assistant
+
+    if not idx.exists():
+        raise InputError(f"no index at {str(idx)!r}; build one first with `articleqa index articles/`")
+    qa = Assistant.open(idx, settings=settings)
+    try:
+        info = _jsonable(qa.info())
+        _warm_up(qa, None)
+        results, seconds = _run_settings(qa, questions, (CORPUS,), _Scorer(qa), progress)
+    finally:
+        _close(qa)
+    recorded = info.get("build_seconds")
+    build_seconds = float(recorded) if isinstance(recorded, (int, float)) else None
+    index_info = {"dir": str(idx), "temporary": False, **info, "build_seconds": build_seconds}
+    return _Run(results, seconds, index_info, qa.settings)
+
+
+def _report(ds: EvalDataset, questions: list[EvalQuestion], run: _Run, limit: int | None, seed: int) -> dict[str, Any]:
+    """report.json's dict: dataset, settings, index, then the metrics and calibration of each setting."""
     report: dict[str, Any] = {
         "dataset": {
             "path": str(ds.path),
@@ -563,28 +588,25 @@ def evaluate(
         },
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "version": _version(),
-        "settings": _settings_dict(settings),
-        "index": index_info,
-        "evaluated": list(results),
+        "settings": _jsonable(run.settings.public_dict()),
+        "index": run.index_info,
+        "evaluated": list(run.results),
         "calibration": {},
     }
-    for setting, rows in results.items():
+    build_seconds = run.index_info.get("build_seconds")
+    for setting, rows in run.results.items():
         metrics = aggregate(rows, build_seconds)
-        metrics["eval.seconds"] = seconds[setting]
+        metrics["eval.seconds"] = run.seconds[setting]
         report[setting] = metrics
         bins = M.calibration_bins(
             [r["confidence"] for r in rows], [r["correct"] for r in rows], N_CALIBRATION_BINS
         )
         report["calibration"][setting] = [b.to_dict() for b in bins]
-    if len(results) == 1:
+    if len(run.results) == 1:
         # Only one setting applies (project question set): its metrics are the report's metrics.
-        report.update(report[next(iter(results))])
-    report["questions"] = [row for rows in results.values() for row in rows]
-    report["elapsed_seconds"] = time.perf_counter() - started
-    report["files"] = []
-    if out is not None:
-        report["files"] = write_report(report, out)
-    return _jsonable(report)
+        report.update(report[next(iter(run.results))])
+    report["questions"] = [row for rows in run.results.values() for row in rows]
+    return report
 
 
 def _version() -> str:
@@ -756,21 +778,29 @@ def write_report(report: dict[str, Any], out: str | Path) -> list[str]:
     return files
 
 
+_COLORS = {PER_DOC: "#1f77b4", CORPUS: "#d62728"}
+
+
 def _plots(report: dict[str, Any], out_dir: Path) -> list[str]:
     """Recall@k curves, latency histograms and a reliability diagram, drawn with the Agg canvas.
 
     Uses matplotlib's object API (Figure + savefig) rather than pyplot, so no global backend is switched
     and nothing is shown -- safe inside the CLI, tests and a running UI alike.
     """
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter, NullFormatter
-
     settings = [s for s in report.get("evaluated", []) if isinstance(report.get(s), dict)]
     name = report["dataset"]["name"]
-    written: list[str] = []
-    colors = {PER_DOC: "#1f77b4", CORPUS: "#d62728"}
+    return [
+        _plot_recall(report, settings, name, out_dir),
+        _plot_latency(report, settings, name, out_dir),
+        _plot_calibration(report, settings, name, out_dir),
+    ]
 
-    # 1. answer recall@k
+
+def _plot_recall(report: dict[str, Any], settings: list[str], name: str, out_dir: Path) -> str:
+    """Answer recall@k, one line per setting."""
+    from matplotlib.figure import Figure
+
+    colors = _COLORS
     fig = Figure(figsize=(7, 4.8), dpi=120)
     ax = fig.add_subplot()
     drawn = False
@@ -803,9 +833,16 @@ def _plots(report: dict[str, Any], out_dir: Path) -> list[str]:
         ax.text(0.5, 0.5, "no answerable questions", ha="center", va="center", transform=ax.transAxes)
     fig.tight_layout()
     fig.savefig(out_dir / "recall_at_k.png")
-    written.append("recall_at_k.png")
+    return "recall_at_k.png"
 
-    # 2. latency histograms, one panel per setting
+
+
+def _plot_latency(report: dict[str, Any], settings: list[str], name: str, out_dir: Path) -> str:
+    """Latency histograms, one panel per setting."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    colors = _COLORS
     n = max(len(settings), 1)
     fig = Figure(figsize=(5.5 * n, 4.2), dpi=120)
     axes = fig.subplots(1, n, squeeze=False)[0]
@@ -841,9 +878,16 @@ def _plots(report: dict[str, Any], out_dir: Path) -> list[str]:
     fig.suptitle(f"ask() latency: {name}")
     fig.tight_layout()
     fig.savefig(out_dir / "latency.png")
-    written.append("latency.png")
+    return "latency.png"
 
-    # 3. reliability diagram, one panel per setting
+
+
+def _plot_calibration(report: dict[str, Any], settings: list[str], name: str, out_dir: Path) -> str:
+    """Reliability diagram, one panel per setting."""
+    from matplotlib.figure import Figure
+
+    colors = _COLORS
+    n = max(len(settings), 1)
     fig = Figure(figsize=(5.5 * n, 5), dpi=120)
     axes = fig.subplots(1, n, squeeze=False)[0]
     for ax, s in zip(axes, settings, strict=False):
@@ -888,5 +932,4 @@ def _plots(report: dict[str, Any], out_dir: Path) -> list[str]:
     fig.suptitle(f"Confidence vs accuracy: {name}")
     fig.tight_layout()
     fig.savefig(out_dir / "calibration.png")
-    written.append("calibration.png")
-    return written
+    return "calibration.png"

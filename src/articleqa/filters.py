@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,6 +30,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .errors import InputError
+from .records import DocumentMeta
+from .text import fold_accents
 
 LIST_HINT = "`articleqa docs --json` lists each document's source, author and date"
 DATE_FORMATS = "YYYY-MM-DD, YYYY-MM or YYYY"
@@ -94,9 +95,7 @@ def stored_period(published: str | None) -> tuple[str, str] | None:
 
 def fold(text: str) -> str:
     """Case-, accent- and spacing-insensitive form for matching ("Núñez" finds "nunez")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
+    return " ".join(fold_accents(text).casefold().split())
 
 
 def _path_form(text: str) -> str:
@@ -119,6 +118,10 @@ class DocFields:
     ) -> DocFields:
         aliases = tuple(str(metadata[k]) for k in ("url", "hostname", "sitename") if metadata.get(k))
         return cls(doc_id, source or "", author, published, aliases)
+
+    @classmethod
+    def from_meta(cls, meta: DocumentMeta) -> DocFields:
+        return cls.from_record(meta.doc_id, meta.source, meta.author, meta.published, meta.metadata)
 
     @cached_property
     def source_forms(self) -> tuple[str, ...]:

@@ -8,16 +8,17 @@ encoding sentences while the user waits. A chunk's vector is the normalised mean
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from .chunking import Segmentation, segment_document
-from .index import NewDocument, Snapshot, sentence_hashes
 from .progress import NoProgress, Progress
-from .records import Document
+from .records import Document, NewDocument
 
 
 @dataclass
@@ -29,20 +30,19 @@ class Prepared:
     n_encoded: int = 0  # units the encoder ran on (repeats of one sentence text are encoded once)
 
 
-def _known_vectors(base: Snapshot | None, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(mask of hashes the base index holds, their vectors): unchanged sentences are not encoded again."""
-    found = np.zeros(len(hashes), dtype=bool)
-    vectors = np.zeros((0, 0), dtype=np.float16)
-    old = base.sentences if base is not None else None
-    if old is None or not len(old.hashes) or not len(hashes):
-        return found, vectors
-    base_hashes = np.asarray(old.hashes)
-    order = np.argsort(base_hashes, kind="stable")
-    sorted_hashes = base_hashes[order]
-    pos = np.searchsorted(sorted_hashes, hashes)
-    pos_clipped = np.minimum(pos, len(sorted_hashes) - 1)
-    found = sorted_hashes[pos_clipped] == hashes
-    return found, np.asarray(old.vectors[order[pos_clipped[found]]])
+class KnownVectors(Protocol):
+    """An index already on disk, asked for the vectors of sentences it holds (a :class:`~articleqa.store.Snapshot`)."""
+
+    def known_sentence_vectors(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def sentence_hashes(texts: Sequence[str]) -> np.ndarray:
+    """64-bit content keys of sentence texts: re-indexing an unchanged sentence reuses its vector."""
+    return np.fromiter(
+        (int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little") for t in texts),
+        dtype=np.uint64,
+        count=len(texts),
+    )
 
 
 def pool_chunks(unit_vectors: np.ndarray, chunk_units: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -59,13 +59,46 @@ def pool_chunks(unit_vectors: np.ndarray, chunk_units: Sequence[tuple[int, int]]
 ENCODE_BLOCK = 2048  # sentences per encoder call: memory stays bounded however big one document is
 
 
+def _embed_units(
+    hashes: np.ndarray, unit_texts: Callable[[np.ndarray], list[str]], encode: Callable[[list[str]], np.ndarray],
+    base: KnownVectors | None, progress: Progress,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(float16 vector of every unit, mask of units whose vector the base index had, units encoded)."""
+    n_units = len(hashes)
+    if base is not None:
+        found, known = base.known_sentence_vectors(hashes)
+    else:
+        found, known = np.zeros(n_units, dtype=bool), np.zeros((0, 0), dtype=np.float16)
+    todo = np.flatnonzero(~found)
+    vectors: np.ndarray | None = None
+    if found.any():
+        vectors = np.zeros((n_units, known.shape[1]), dtype=np.float16)
+        vectors[found] = known
+    # A sentence repeated within the new documents (boilerplate lines, quoted passages) is encoded once.
+    _uniq, first, copy_of = np.unique(hashes[todo], return_index=True, return_inverse=True)
+    encode_rows = todo[np.sort(first)]
+    progress.stage("embedding sentences", len(encode_rows), "sentence")
+    for lo in range(0, len(encode_rows), ENCODE_BLOCK):
+        rows = encode_rows[lo : lo + ENCODE_BLOCK]
+        block = encode(unit_texts(rows))
+        if vectors is None:
+            vectors = np.zeros((n_units, block.shape[1]), dtype=np.float16)
+        vectors[rows] = block
+        progress.advance(len(rows))
+    if vectors is None:
+        vectors = np.zeros((0, 0), dtype=np.float16)
+    elif len(encode_rows) < len(todo):
+        vectors[todo] = vectors[todo[first[copy_of.ravel()]]]
+    return vectors, found, len(encode_rows)
+
+
 def prepare_documents(
     docs: Sequence[Document],
     encode: Callable[[list[str]], np.ndarray],
     *,
     chunk_tokens: int,
     overlap_tokens: int,
-    base: Snapshot | None = None,
+    base: KnownVectors | None = None,
     progress: Progress | None = None,
 ) -> Prepared:
     """Segment every document, then embed the sentences not already in ``base`` block by block into one
@@ -90,27 +123,7 @@ def prepare_documents(
         rows = np.arange(lo, min(n_units, lo + ENCODE_BLOCK * 8))
         hashes[rows] = sentence_hashes(unit_texts(rows))
     t1 = time.perf_counter()
-    found, known = _known_vectors(base, hashes)
-    todo = np.flatnonzero(~found)
-    vectors: np.ndarray | None = None
-    if found.any():
-        vectors = np.zeros((n_units, known.shape[1]), dtype=np.float16)
-        vectors[found] = known
-    # A sentence repeated within the new documents (boilerplate lines, quoted passages) is encoded once.
-    _uniq, first, copy_of = np.unique(hashes[todo], return_index=True, return_inverse=True)
-    encode_rows = todo[np.sort(first)]
-    progress.stage("embedding sentences", len(encode_rows), "sentence")
-    for lo in range(0, len(encode_rows), ENCODE_BLOCK):
-        rows = encode_rows[lo : lo + ENCODE_BLOCK]
-        block = encode(unit_texts(rows))
-        if vectors is None:
-            vectors = np.zeros((n_units, block.shape[1]), dtype=np.float16)
-        vectors[rows] = block
-        progress.advance(len(rows))
-    if vectors is None:
-        vectors = np.zeros((0, 0), dtype=np.float16)
-    elif len(encode_rows) < len(todo):
-        vectors[todo] = vectors[todo[first[copy_of.ravel()]]]
+    vectors, found, n_encoded = _embed_units(hashes, unit_texts, encode, base, progress)
     t2 = time.perf_counter()
     out: list[NewDocument] = []
     pos = 0
@@ -135,5 +148,5 @@ def prepare_documents(
         {"chunking": t1 - t0, "embedding": t2 - t1, "pooling": t3 - t2},
         n_units=n_units,
         n_reused=int(found.sum()),
-        n_encoded=len(encode_rows),
+        n_encoded=n_encoded,
     )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from .lexical import fold_accents
+from .text import english_stemmer, fold_accents
 
 _lock = threading.Lock()
 _CACHE_SIZE = 20_000
@@ -67,19 +67,9 @@ def parse_syntax(text: str) -> Any:
         return _syntax_pipeline()(text)
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    try:
-        import Stemmer
-
-        return Stemmer.Stemmer("english")
-    except ImportError:
-        return None
-
-
 def stem(word: str) -> str:
     """Lower-cased, accent-folded (as BM25 terms are) and stemmed: "Málaga" and "Malaga" are one term."""
-    s = _stemmer()
+    s = english_stemmer()
     w = fold_accents(word.lower().replace("’", "'"))
     if w.endswith("'s"):
         w = w[:-2]

@@ -32,13 +32,9 @@ _TIKTOKEN_URLS = {
 }
 
 
-def network_allowed() -> bool:
-    return os.environ.get("ARTICLEQA_ALLOW_NETWORK", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def apply_offline_env() -> None:
+def apply_offline_env(allow_network: bool) -> None:
     """Set the offline variables unless the user opted in to the network (ARTICLEQA_ALLOW_NETWORK=1)."""
-    if network_allowed():
+    if allow_network:
         os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
         os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
         return

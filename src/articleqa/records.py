@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+import numpy as np
+
 
 def _from_dict(cls: type, data: dict[str, Any]) -> Any:
     names = {f.name for f in fields(cls)}
@@ -48,6 +50,32 @@ class Chunk:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Chunk:
         return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """A stored document's bibliographic fields without its text: what citations and filters read."""
+
+    doc_id: str
+    title: str
+    source: str
+    author: str | None
+    published: str | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NewDocument:
+    """A document ready to store: its chunks and their vectors (same order), and its sentence units with
+    theirs. ``chunk_units[i]`` is chunk i's half-open range into ``units``."""
+
+    document: Document
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    units: list[tuple[int, int]]
+    chunk_units: list[tuple[int, int]]
+    unit_vectors: np.ndarray  # float16, one row per unit
+    unit_hashes: np.ndarray  # uint64, one per unit
 
 
 @dataclass(frozen=True)

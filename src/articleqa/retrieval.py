@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .index import Snapshot
 from .records import Passage, SentenceScore
+from .store import Snapshot
 
 RRF_K = 60
 
@@ -46,9 +46,8 @@ def fuse(
     return fused
 
 
-def _sentences_of(snapshot: Snapshot, row: int, chunk_start: int, query_vector: np.ndarray) -> list[SentenceScore]:
-    assert snapshot.sentences is not None
-    spans, vectors = snapshot.sentences.for_chunk(row)
+def _sentences_of(snapshot: Snapshot, row: int, query_vector: np.ndarray) -> list[SentenceScore]:
+    spans, vectors = snapshot.chunk_sentences(row)
     sims = np.asarray(vectors, dtype=np.float32) @ query_vector
     return [SentenceScore(int(a), int(b), float(sim)) for (a, b), sim in zip(np.asarray(spans), sims, strict=True)]
 
@@ -66,15 +65,15 @@ def retrieve(
     doc_ids: Sequence[str] | None = None,
 ) -> Retrieval:
     timings: dict[str, float] = {}
-    rows = snapshot.records.rows_for_documents(list(doc_ids)) if doc_ids is not None else None
+    rows = snapshot.rows_for_documents(list(doc_ids)) if doc_ids is not None else None
 
     t0 = time.perf_counter()
     dense_rows, dense_scores = (
-        snapshot.dense.search(query_vector, candidates, rows) if method != "bm25" else (np.zeros(0, np.int64), [])
+        snapshot.search_dense(query_vector, candidates, rows) if method != "bm25" else (np.zeros(0, np.int64), [])
     )
     t1 = time.perf_counter()
     lex_rows, lex_scores = (
-        snapshot.lexical.search(question, candidates, rows) if method != "dense" else (np.zeros(0, np.int64), [])
+        snapshot.search_lexical(question, candidates, rows) if method != "dense" else (np.zeros(0, np.int64), [])
     )
     t2 = time.perf_counter()
     timings["dense_search"] = (t1 - t0) * 1000
@@ -85,39 +84,40 @@ def retrieve(
     # Rows found by BM25 alone still get a dense score: fusion then compares like with like.
     missing = [r for r in lexical if r not in dense] if method != "bm25" else []
     if missing:
-        sims = np.asarray(snapshot.vectors[np.array(missing)], dtype=np.float32) @ query_vector
+        sims = snapshot.chunk_similarities(missing, query_vector)
         dense.update({r: float(s) for r, s in zip(missing, sims, strict=True)})
     best_sentence: dict[int, float] = {}
-    if snapshot.sentences is not None and method != "bm25" and sentence_weight > 0:
+    if snapshot.has_sentences and method != "bm25" and sentence_weight > 0:
         # A chunk is as relevant as its pooled meaning and its best sentence: one precise sentence in a
         # long chunk is the usual home of a short answer.
         rows_ = list(dense)
-        best = snapshot.sentences.best_similarity(rows_, query_vector)
+        best = snapshot.best_sentence_similarities(rows_, query_vector)
+        assert best is not None
         best_sentence = {r: float(b) for r, b in zip(rows_, best, strict=True)}
         dense = {r: (1 - sentence_weight) * dense[r] + sentence_weight * best_sentence[r] for r in rows_}
     fused = fuse(dense, lexical, method, dense_weight)
     top = sorted(fused, key=lambda r: (-fused[r], r))[:k]
     missing = [r for r in top if r not in dense]
     if missing:
-        sims = np.asarray(snapshot.vectors[np.array(missing)], dtype=np.float32) @ query_vector
+        sims = snapshot.chunk_similarities(missing, query_vector)
         dense.update({r: float(s) for r, s in zip(missing, sims, strict=True)})
     t3 = time.perf_counter()
     timings["sentence_search"] = (t3 - t2) * 1000
-    chunks = snapshot.records.chunks(top)
-    meta = snapshot.records.document_meta([c.doc_id for c in chunks])
+    chunks = snapshot.chunks(top)
+    meta = snapshot.document_meta([c.doc_id for c in chunks])
     passages = [
         Passage(
             chunk=chunk,
             score=float(fused[row]),
             rank=i + 1,
             scores={"dense": dense.get(row, 0.0), "bm25": lexical.get(row, 0.0), "fused": float(fused[row])},
-            title=meta.get(chunk.doc_id, ("", "", None, None))[0],
-            source=meta.get(chunk.doc_id, ("", "", None, None))[1],
+            title=meta[chunk.doc_id].title if chunk.doc_id in meta else "",
+            source=meta[chunk.doc_id].source if chunk.doc_id in meta else "",
         )
         for i, (row, chunk) in enumerate(zip(top, chunks, strict=True))
     ]
-    if snapshot.sentences is not None:
+    if snapshot.has_sentences:
         for p, row in zip(passages, top, strict=True):
-            p.sentences = _sentences_of(snapshot, row, p.chunk.start, query_vector)
+            p.sentences = _sentences_of(snapshot, row, query_vector)
     timings["fusion"] = (time.perf_counter() - t3) * 1000
     return Retrieval(passages, timings)

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import socket
 
 from .assistant import Assistant
 from .config import Settings
 from .errors import InputError
-from .index import IndexStore
+from .store import IndexStore
 
 log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
-    """``user:password`` from --auth or ARTICLEQA_AUTH; None when neither is set."""
-    value = value or os.environ.get("ARTICLEQA_AUTH")
+    """``user:password`` (from --auth or Settings.auth, i.e. ARTICLEQA_AUTH); None when not set."""
     if not value:
         return None
     user, sep, password = value.partition(":")
@@ -73,20 +71,22 @@ def serve(
     port: int = 7860,
     auth: str | None = None,
     *,
+    settings: Settings | None = None,
     block: bool = True,
 ) -> object:
-    """Open the index and serve the UI; ``block=False`` returns the launched app (tests)."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    """Open the index and serve the UI; ``block=False`` returns the launched app (tests).
+
+    ``settings``: built by the caller (the CLI); from the environment when None."""
     from .ui import build_app, launch
 
-    settings = Settings.from_env(index_dir=index_dir)
-    credentials = parse_auth(auth)
+    settings = (settings or Settings.from_env()).with_(index_dir=index_dir)
+    credentials = parse_auth(auth or settings.auth)
     IndexStore(settings.index_dir).manifest()  # cheap checks first: no index here, a file, a damaged manifest
     check_address(host, port)
     if host not in LOOPBACK:
         print(f"warning: serving on {host}: anyone who can reach this address can use it"
               + ("" if credentials else "; consider --auth user:password"))
-    qa = Assistant.open(settings.index_dir)
+    qa = Assistant.open(settings=settings)
     app = build_app(qa)
     print(f"articleqa: serving {settings.index_dir} at http://{host}:{port}", flush=True)
     app.queue(default_concurrency_limit=8)

@@ -183,6 +183,14 @@ class VectorIndex:
             return index
         return faiss.clone_index(self._index)
 
+    def extended(self, vectors: np.ndarray, n_old: int) -> VectorIndex:
+        """This index plus ``vectors[n_old:]``: adding to an HNSW graph is incremental, so only the new rows
+        are inserted into a copy of the old graph."""
+        index = self.writable_copy()
+        if len(vectors) > n_old:
+            index.add(np.ascontiguousarray(vectors[n_old:], dtype=np.float32))
+        return VectorIndex(index, vectors, self.spec)
+
     def search(self, query: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (rows, cosine scores); with ``rows``, exact search among those rows only."""
         if self.size == 0 or k <= 0:

@@ -7,11 +7,10 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from .records import Chunk, Document, DocumentInfo
+from ..records import Chunk, Document, DocumentInfo, DocumentMeta
 
 SCHEMA = """
 CREATE TABLE documents (
@@ -156,23 +155,25 @@ class RecordStore:
             )
         ]
 
-    def filter_fields(self) -> list[tuple[str, str, str | None, str | None, dict[str, Any]]]:
-        """(doc_id, source, author, published, metadata) of every document, in index order, without the text:
-        what source/author/date filters read."""
+    def all_document_meta(self) -> list[DocumentMeta]:
+        """Every document's fields without the text, in index order: what source/author/date filters read."""
         return [
-            (d[0], d[1], d[2], d[3], json.loads(d[4]))
-            for d in self._query("SELECT doc_id, source, author, published, metadata FROM documents ORDER BY position")
+            DocumentMeta(d[0], d[1], d[2], d[3], d[4], json.loads(d[5]))
+            for d in self._query(
+                "SELECT doc_id, title, source, author, published, metadata FROM documents ORDER BY position"
+            )
         ]
 
-    def document_meta(self, doc_ids: Sequence[str]) -> dict[str, tuple[str, str, str | None, str | None]]:
-        """(title, source, author, published) per doc id, for citations."""
+    def document_meta(self, doc_ids: Sequence[str]) -> dict[str, DocumentMeta]:
+        """Fields per doc id, for citations and passages."""
         ids = list(dict.fromkeys(doc_ids))
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
         return {
-            d[0]: (d[1], d[2], d[3], d[4])
+            d[0]: DocumentMeta(d[0], d[1], d[2], d[3], d[4], json.loads(d[5]))
             for d in self._query(
-                f"SELECT doc_id, title, source, author, published FROM documents WHERE doc_id IN ({marks})", ids
+                f"SELECT doc_id, title, source, author, published, metadata FROM documents WHERE doc_id IN ({marks})",
+                ids,
             )
         }

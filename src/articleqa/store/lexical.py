@@ -9,27 +9,17 @@ from __future__ import annotations
 
 import json
 import logging
-import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..text import english_stemmer, fold_accents
+
 log = logging.getLogger(__name__)
 
 TOKENIZER_FILE = "articleqa-tokenizer.json"
-
-
-def fold_accents(text: str) -> str:
-    """Compatibility-decompose (NFKD) and drop combining marks: "Málaga" → "Malaga", "ﬁnal" → "final".
-
-    Users type names without their accents, and articles spell them either way; lexical matching should not
-    care. ASCII text (most of it) is returned as is."""
-    if text.isascii():
-        return text
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 def _bm25s() -> Any:
@@ -41,20 +31,10 @@ def _bm25s() -> Any:
     return bm25s
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    try:
-        import Stemmer
-
-        return Stemmer.Stemmer("english")
-    except ImportError:  # stemming helps recall but is optional
-        return None
-
-
 def tokenize(texts: Sequence[str], *, fold: bool = True) -> list[list[str]]:
     """Lower-cased, stemmed BM25 terms without stopwords; ``fold``: accent-folded (see :func:`fold_accents`)."""
     texts = [fold_accents(t) for t in texts] if fold else list(texts)
-    return _bm25s().tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return _bm25s().tokenize(texts, stopwords="en", stemmer=english_stemmer(), return_ids=False, show_progress=False)
 
 
 class LexicalIndex:
