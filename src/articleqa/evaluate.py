@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING, Any
 from . import metrics as M
 from .config import Settings
 from .errors import ArticleQAError, InputError
+from .ingest.jsonl import iter_jsonl
 
 if TYPE_CHECKING:
     from .assistant import Assistant
@@ -159,14 +160,11 @@ def load_dataset(path: str | Path) -> EvalDataset:
 def _load_jsonl(path: Path, raw: str) -> EvalDataset:
     questions: list[EvalQuestion] = []
     seen: set[str] = set()
-    for lineno, line in enumerate(raw.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for line in iter_jsonl(raw, any_line_break=True):
+        lineno, obj = line.lineno, line.value
         where = f"{path}:{lineno}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not valid JSON ({exc.msg})") from exc
+        if line.error is not None:
+            raise InputError(f"{where}: not valid JSON ({line.error.msg})") from line.error
         if not isinstance(obj, dict):
             raise InputError(f"{where}: expected a JSON object with 'question' and 'answers'")
         question = obj.get("question")
