@@ -68,6 +68,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import metrics as M
+from .answer.citations import quote_is_verbatim
 from .config import Settings
 from .errors import ArticleQAError, InputError
 from .ingest.jsonl import iter_jsonl
@@ -279,8 +280,7 @@ class _Scorer:
         citations = sorted(a.citations, key=lambda c: c.n)
         n_verbatim = 0
         for c in citations:
-            text = self.doc_text(c.doc_id)
-            if text is not None and 0 <= c.start <= c.end <= len(text) and text[c.start : c.end] == c.quote:
+            if quote_is_verbatim(self.doc_text(c.doc_id), c.start, c.end, c.quote):
                 n_verbatim += 1
         top_quote = citations[0].quote if citations else None
         scores: dict[str, float | None] = {"em": None, "f1": None, "hit_at_1": None, "rr": None}
