@@ -62,9 +62,14 @@ def _warm_up(index_dir: Path, settings: Any, embedder: Any) -> float:
     return time.perf_counter() - t
 
 
-def _stage_seconds(t0: float, t_end: float, timed: TimedEncoder, warm_up_s: float) -> dict[str, float | None]:
+def _encode_window(timed: TimedEncoder, t_end: float) -> tuple[float, float]:
+    """(start of the first encode call, end of the last); both ``t_end`` when nothing was encoded."""
     first = timed.first if timed.first is not None else t_end
-    last = timed.last if timed.last is not None else first
+    return first, timed.last if timed.last is not None else first
+
+
+def _stage_seconds(t0: float, t_end: float, timed: TimedEncoder, warm_up_s: float) -> dict[str, float | None]:
+    first, last = _encode_window(timed, t_end)
     return {"chunking": round(first - t0, 3), "embedding": round(last - first, 3), "pooling": None,
             "writing": round(t_end - last, 3), "total": round(t_end - t0, 3),
             "chunker_warm_up_not_counted": round(warm_up_s, 3)}
@@ -95,6 +100,8 @@ def index_corpus(corpus: Corpus, index_dir: Path, settings: Any, embedder: Any) 
     n_docs, n_chunks, n_tokens = len(corpus.documents), len(texts), sum(n_tokens_each)
     seconds = _stage_seconds(t0, t_end, timed, warm_up_s)
     total = t_end - t0
+    first, last = _encode_window(timed, t_end)
+    embedding_s = last - first
     info = qa.info()
     files = _generation_files(index_dir, info)
     disk = sum(files.values())
@@ -111,7 +118,7 @@ def index_corpus(corpus: Corpus, index_dir: Path, settings: Any, embedder: Any) 
         "documents_per_s": round(n_docs / total, 2),
         "chunks_per_s": round(n_chunks / total, 2),
         "tokens_per_s": round(n_tokens / total, 1),
-        "embedding_share": round(seconds["embedding"] / total, 3),  # type: ignore[operator]
+        "embedding_share": round(embedding_s / total, 3),
         "vector_index": info.get("vector_index"),
         "disk": {"bytes": disk, "bytes_per_chunk": round(disk / max(n_chunks, 1), 1), "files": files},
         "_texts": texts,
