@@ -205,7 +205,8 @@ def ui_load_test(index_dir: str, questions: Sequence[BenchQuestion], users: int,
         return run_load(f"http://127.0.0.1:{port}/", users=users, questions_per_user=per_user,
                         questions=question_texts(questions))
     finally:
-        app.close()
+        with contextlib.redirect_stdout(io.StringIO()):  # Gradio prints "Closing server running on port"
+            app.close()
 
 
 __all__ = [
