@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from articleqa import Assistant
+from articleqa.bench.loadtest import answer_payload, has_endpoint, run_load
 from articleqa.index import IndexStore
-from articleqa.loadtest import answer_payload, has_endpoint, run_load
 
 QUESTIONS = [
     "Where are the talks held?",
