@@ -53,7 +53,8 @@ eval: $(VENV)/.installed $(INDEX)/manifest.json
 
 ## make bench: speed, memory and scale benchmarks → bench/bench.md
 bench: $(VENV)/.installed $(INDEX)/manifest.json
-	$(BIN)/articleqa bench --index-dir $(INDEX) --out bench
+	$(BIN)/articleqa bench --index-dir $(INDEX) --out bench \
+	  $(if $(wildcard $(DATASETS)/newsqa-dev.json),--newsqa $(DATASETS)/newsqa-dev.json)
 
 ## make train-reader: train the span reader on $(DATASETS)/train (resumes from build/reader/checkpoint.pt),
 ## export its ONNX forms and fit its confidence → build/reader/onnx (copy to models/reader/ once eval says better)

@@ -120,3 +120,30 @@ def test_a_fresh_machine_exports_the_default_encoder_on_first_use(tmp_path: Path
     vectors = emb.encode(["Where are the talks held?"])
     assert vectors.shape == (1, 384) and emb.backend == "onnx-int8"
     assert list((tmp_path / "onnx").rglob("model-int8.onnx"))
+
+
+def test_default_paths_are_relative_to_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No articles/ here: a one-line error naming the option; a missing NewsQA default is a note, not an error."""
+    from articleqa.bench.corpora import resolve_paths
+    from articleqa.errors import InputError
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="--articles"):
+        resolve_paths(None, None, None)
+    (tmp_path / "articles").mkdir()
+    with pytest.raises(InputError, match="--newsqa"):
+        resolve_paths(None, None, tmp_path / "missing.json")
+    paths = resolve_paths(None, None, None)
+    assert paths.articles == Path("articles") and paths.newsqa is None and paths.questions is None
+    assert any("--questions" in note for note in paths.notes)
+
+
+def test_the_bench_does_not_import_the_ui() -> None:
+    """It drives the served UI over HTTP like a user; the UI's internals are not its business."""
+    import ast
+
+    package = Path(bench.__file__).parent
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").endswith("ui"), f"{path.name} imports {node.module}"

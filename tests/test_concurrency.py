@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from articleqa import Assistant
-from articleqa.loadtest import answer_payload, has_endpoint, run_load
+from articleqa.bench.loadtest import answer_payload, has_endpoint, run_load
 from articleqa.store import IndexStore
 
 QUESTIONS = [

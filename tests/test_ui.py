@@ -244,7 +244,7 @@ def test_a_not_found_reply_lists_at_most_two_distinct_closest_passages(unsafe: t
 
 
 def _handler(app, name: str):
-    """A UI event handler by its function name (the handlers are closures inside build_app)."""
+    """A UI event handler by its function name (methods of the handler objects build_app wires up)."""
     return next(d.fn for d in app.fns.values() if getattr(d.fn, "__name__", "") == name)
 
 

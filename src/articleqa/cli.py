@@ -80,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default="bench")
     sp.add_argument("--quick", action="store_true", help="small scales only (a smoke run)")
     sp.add_argument("--load", action="store_true", help="also run the concurrent-users load test")
+    sp.add_argument("--articles", default=None, metavar="PATH",
+                    help="folder or file of articles to index (default: ./articles)")
+    sp.add_argument("--questions", default=None, metavar="FILE",
+                    help="JSONL question set for the articles (default: ./eval/questions.jsonl with the default "
+                         "articles)")
+    sp.add_argument("--newsqa", default=None, metavar="FILE",
+                    help="SQuAD-format NewsQA file (default: ../shared/datasets/newsqa-dev.json; skipped if absent)")
     return p
 
 
@@ -216,7 +223,8 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench import run_bench
 
-    run_bench(out=args.out, index_dir=args.index_dir, quick=args.quick, load=args.load)
+    run_bench(out=args.out, index_dir=args.index_dir, quick=args.quick, load=args.load, articles=args.articles,
+              questions=args.questions, newsqa=args.newsqa, settings=settings)
     return EXIT_OK
 
 

@@ -67,8 +67,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import metrics as M
+from .answer.citations import quote_is_verbatim
 from .config import Settings
 from .errors import ArticleQAError, InputError
+from .ingest.jsonl import iter_jsonl
 
 if TYPE_CHECKING:
     from .assistant import Assistant
@@ -158,14 +160,11 @@ def load_dataset(path: str | Path) -> EvalDataset:
 def _load_jsonl(path: Path, raw: str) -> EvalDataset:
     questions: list[EvalQuestion] = []
     seen: set[str] = set()
-    for lineno, line in enumerate(raw.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for line in iter_jsonl(raw, any_line_break=True):
+        lineno, obj = line.lineno, line.value
         where = f"{path}:{lineno}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not valid JSON ({exc.msg})") from exc
+        if line.error is not None:
+            raise InputError(f"{where}: not valid JSON ({line.error.msg})") from line.error
         if not isinstance(obj, dict):
             raise InputError(f"{where}: expected a JSON object with 'question' and 'answers'")
         question = obj.get("question")
@@ -280,8 +279,7 @@ class _Scorer:
         citations = sorted(a.citations, key=lambda c: c.n)
         n_verbatim = 0
         for c in citations:
-            text = self.doc_text(c.doc_id)
-            if text is not None and 0 <= c.start <= c.end <= len(text) and text[c.start : c.end] == c.quote:
+            if quote_is_verbatim(self.doc_text(c.doc_id), c.start, c.end, c.quote):
                 n_verbatim += 1
         top_quote = citations[0].quote if citations else None
         scores: dict[str, float | None] = {"em": None, "f1": None, "hit_at_1": None, "rr": None}

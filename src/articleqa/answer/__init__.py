@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 
 from ..records import Answer, Passage
-from .citations import build_citations, verify_citations
+from .citations import build_citations, quote_is_verbatim, verify_citations
 from .confidence import answer_signals, calibrated
 from .reader import Reader, ReaderModelError, Reading, SpanProposal, find_model_dir
 
@@ -67,5 +67,5 @@ def build_answer(
 
 __all__ = [
     "NOT_FOUND", "Reader", "ReaderModelError", "Reading", "SpanProposal", "build_answer", "find_model_dir",
-    "verify_citations",
+    "quote_is_verbatim", "verify_citations",
 ]

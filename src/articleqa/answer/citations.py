@@ -69,12 +69,21 @@ def build_citations(
     return out
 
 
+def quote_is_verbatim(text: str | None, start: int, end: int, quote: str) -> bool:
+    """Whether ``quote`` is the stored text at [start, end): the one test of a citation, shared by the answer
+    stage, the evaluation and the UI so none of them can count (or show) a quote another would reject.
+
+    Offsets must lie inside the text and span something; slicing alone would accept negative or empty spans.
+    """
+    return text is not None and 0 <= start < end <= len(text) and text[start:end] == quote
+
+
 def verify_citations(citations: list[Citation], text_of: Callable[[str], str | None]) -> list[Citation]:
     """Keep only quotes that are the stored text at their offsets; renumber what remains."""
     kept: list[Citation] = []
     for c in citations:
         text = text_of(c.doc_id)
-        if text is None or not (0 <= c.start < c.end <= len(text)) or text[c.start : c.end] != c.quote:
+        if not quote_is_verbatim(text, c.start, c.end, c.quote):
             continue
         if c.answer_start is not None and not (c.start <= c.answer_start < c.answer_end <= c.end):  # type: ignore[operator]
             c.answer_start = c.answer_end = None

@@ -1,0 +1,358 @@
+"""Cleaning rules: how raw text becomes the article text that every offset refers to.
+
+Kept apart from the readers so each rule (normalisation, page furniture, headline, byline, dateline) is
+stated once and applies to every format alike. :func:`strip_article` runs them in order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .dates import find_date, parse_date
+
+# Heuristic limits, named so the rules below read as sentences.
+_HEADLINE_MAX_WORDS = 20
+_FALLBACK_TITLE_CHARS = 60
+_FURNITURE_MAX_WORDS = 8  # a widget/footer line ("0 Comments", "Newest Most Voted") is this short or less
+_FURNITURE_MIN_LINES = 3  # ...and only a run of at least this many such lines is cut
+_TOP_WIDGET_MAX_WORDS = 2  # "Share" / "Tweet" / "Email" lines above the headline
+_META_SCAN_LINES = 6  # bylines and datelines are looked for in this many non-empty lines at the top
+
+# --------------------------------------------------------------------------------------------------
+# normalisation
+
+_SPACE_LIKE = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_INVISIBLE = re.compile(r"[\ufeff\u200b\u00ad\u2060]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """Normalise text once so offsets computed later are stable and quotes match what users see.
+
+    NFC; CRLF/CR → LF; odd spaces → space; invisible and control characters dropped; trailing spaces
+    stripped per line; runs of blank lines collapsed to one; leading/trailing whitespace stripped.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = _SPACE_LIKE.sub(" ", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub("", text)
+    text = unicodedata.normalize("NFC", text)  # after removals, which can bring combining marks together
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+# --------------------------------------------------------------------------------------------------
+# bylines, datelines, headlines, furniture
+
+_NAME_PARTICLES = frozenset(
+    {"de", "da", "del", "della", "der", "di", "du", "la", "le", "van", "von", "bin", "al", "ibn"}
+)
+_NAME_TOKEN = re.compile(r"^[A-Z][\w'\u2019.-]*$|^[A-Z]\.$")
+_BYLINE = re.compile(
+    r"^(?:(?:written|reported|story|words|text)\s+)?by[:\s]\s*(?P<names>.+?)\s*$|^authors?:\s*(?P<names2>.+?)\s*$",
+    re.IGNORECASE,
+)
+_NAME_SPLIT = re.compile(r"\s*(?:,\s*and\s+|,|\band\b|&)\s*", re.IGNORECASE)
+
+
+def _looks_like_name(name: str) -> bool:
+    """One to five capitalised words (particles like "de", "van" aside): a person, not a phrase."""
+    tokens = name.split()
+    if not 1 <= len(tokens) <= 5:
+        return False
+    capitalised = 0
+    for tok in tokens:
+        if tok.lower() in _NAME_PARTICLES:
+            continue
+        if not _NAME_TOKEN.match(tok):
+            return False
+        capitalised += 1
+    return capitalised >= 1
+
+
+def _byline_author(line: str) -> str | None:
+    """ "By Jane Doe and John Smith" → "Jane Doe and John Smith"; None unless the line is only a byline."""
+    m = _BYLINE.match(line.strip())
+    if not m:
+        return None
+    names = (m.group("names") or m.group("names2") or "").strip().rstrip(".")
+    names = re.sub(r"\s+", " ", names)
+    if not names or len(names) > 120:
+        return None
+    if names.isupper():  # "BY JANE DOE" → "Jane Doe"
+        names = " ".join(w.capitalize() if w.lower() != "and" else "and" for w in names.split())
+    parts = [p for p in _NAME_SPLIT.split(names) if p]
+    if not parts or not all(_looks_like_name(p) for p in parts):
+        return None
+    return names
+
+
+_META_LABEL = re.compile(
+    r"\b(?:last\s+updated|last\s+modified|updated|modified|edited|published|posted|date|dated|on|at|first)\b|"
+    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\b|"
+    r"\b\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4}\b)?|\b[ap]\.?m\.?(?=\W|$)|"
+    # what news sites print beside a date: reading time ("4 min read") and relative times ("2 hours ago")
+    r"\b\d+\s*-?\s*min(?:ute)?s?\s+read\b|\b\d+\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b",
+    re.IGNORECASE,
+)
+_META_PUNCT = re.compile(r"[\s:|,\u2022\u00b7\u2014\u2013/()\[\]]+|(?<!\w)-+|-+(?!\w)")
+
+
+def _meta_line(line: str) -> tuple[str | None, str | None] | None:
+    """A byline/dateline line near the top → (author, iso_date); None when the line is article text."""
+    stripped = line.strip()
+    if not stripped or len(stripped.split()) > 16:
+        return None
+    author = _byline_author(stripped)
+    if author:
+        return author, None
+    hit = find_date(stripped)
+    if not hit:
+        return None
+    iso, m = hit
+    rest = stripped[: m.start()] + " " + stripped[m.end() :]
+    leftover = _META_PUNCT.sub(" ", _META_LABEL.sub(" ", rest)).strip()
+    if not leftover:  # "Published: January 5, 2026", "Updated Mon 5 Jan 2026 10:30 GMT"
+        return None, iso
+    author = _byline_author(leftover)  # "By Jane Doe | January 5, 2026"
+    if author:
+        return author, iso
+    if leftover.isupper() and len(leftover.split()) <= 4:  # "WASHINGTON, January 5, 2026"
+        return None, iso
+    return None
+
+
+_INLINE_DATELINE = re.compile(r"^[A-Z][A-Z .,'\u2019()-]{1,40}?[,\s]\s*(?P<date>.{6,30}?)\s*[\u2014\u2013-]{1,2}\s")
+# "MUSCAT, Oman (AP) — Jan. 5, 2026 — …": a capitalised place (and agency), a dash, the date, a dash.
+_INLINE_DATELINE_DASHED = re.compile(
+    r"^[A-Z]{2,}[A-Za-z .,'\u2019()-]{0,50}?\s[\u2014\u2013-]{1,2}\s+(?P<date>[^\n\u2014\u2013]{6,30}?)\s+[\u2014\u2013-]{1,2}\s"
+)
+
+
+def _closing_date(body: str) -> str | None:
+    """The date of a closing dateline ("Published January 5, 2026" as the last line), which stays in the text
+    (a reader may ask when it was published); None when the last line is prose or has no date."""
+    lines = [line for line in body.split("\n") if line.strip()]
+    if len(lines) < 2:
+        return None
+    hit = _meta_line(lines[-1])
+    return hit[1] if hit else None
+
+
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
+
+
+def _is_sentence(line: str) -> bool:
+    """Ends like prose and has more than one word: never page furniture."""
+    return bool(_SENTENCE_END.search(line.strip())) and len(line.split()) >= 2
+
+
+def is_furniture(line: str) -> bool:
+    """A short non-sentence, non-list line: the shape of share/comment widgets, not of prose."""
+    stripped = line.strip()
+    if LIST_ITEM.match(stripped):
+        return False
+    return len(stripped.split()) <= _FURNITURE_MAX_WORDS and not _is_sentence(stripped)
+
+
+def _strip_footer(lines: list[str]) -> tuple[list[str], str | None, int]:
+    """Cut a trailing run of ≥3 furniture lines (after the last prose line); return a byline found in it.
+
+    A single short closing line, or two, is kept: that is how real articles end. The whole text is never
+    cut: at least one non-furniture line must stay above the run.
+    """
+    run: list[int] = []
+    i = len(lines) - 1
+    while i >= 0:
+        if lines[i].strip():
+            if not is_furniture(lines[i]):
+                break
+            run.append(i)
+        i -= 1
+    if i < 0:
+        return lines, None, 0
+    if len(run) < _FURNITURE_MIN_LINES:
+        # Too short to be a widget, but a lone "By Jane Doe" line at the end is still a byline.
+        for j in run:
+            author = _byline_author(lines[j])
+            if author:
+                return lines[:j] + lines[j + 1 :], author, 1
+        return lines, None, 0
+    author = next((a for a in (_byline_author(lines[j]) for j in reversed(run)) if a), None)
+    return lines[: i + 1], author, len(run)
+
+
+def _strip_top_widget(lines: list[str]) -> tuple[list[str], int]:
+    """Cut a leading run of ≥3 one- or two-word lines ("Share", "Tweet", "Email") above the article.
+
+    Conservative: bylines, dates and list items end the run, and something must remain below it.
+    """
+    idx = 0
+    count = 0
+    last = -1
+    while idx < len(lines):
+        line = lines[idx].strip()
+        if line:
+            if (
+                len(line.split()) > _TOP_WIDGET_MAX_WORDS
+                or _is_sentence(line)
+                or LIST_ITEM.match(line)
+                or _meta_line(line)
+            ):
+                break
+            count += 1
+            last = idx
+        idx += 1
+    rest_has_text = any(line.strip() for line in lines[last + 1 :])
+    if count < _FURNITURE_MIN_LINES or not rest_has_text:
+        return lines, 0
+    return lines[last + 1 :], count
+
+
+def _looks_like_headline(line: str) -> bool:
+    """Short, not ending like a sentence or clause: how titles are written."""
+    stripped = line.strip()
+    if not stripped or LIST_ITEM.match(stripped):
+        return False
+    words = stripped.split()
+    return len(words) <= _HEADLINE_MAX_WORDS and not re.search(r"[.?!,;:][\"'\u201d\u2019)]*$", stripped)
+
+
+def _title_case_ratio(line: str) -> float:
+    """Share of longer words that start upper case: near 1 for Title Cased headlines, low for prose."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'\u2019-]*", line) if len(w) > 3]
+    if not words:
+        return 0.0
+    return sum(w[0].isupper() for w in words) / len(words)
+
+
+def fallback_title(text: str) -> str:
+    """First ~60 characters, cut at a word boundary, for texts without a headline."""
+    flat = " ".join(text.split())
+    if len(flat) <= _FALLBACK_TITLE_CHARS:
+        return flat
+    cut = flat[:_FALLBACK_TITLE_CHARS]
+    if " " in cut[20:]:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:-—") + "…"
+
+
+def _norm_key(s: str) -> str:
+    """Case- and punctuation-blind form, so a given title matches its repetition in the text."""
+    return " ".join(re.sub(r"[^\w\s]", " ", s.casefold()).split())
+
+
+def _first_nonblank(lines: list[str]) -> int | None:
+    """Index of the first line with text (where a headline would be); None for blank text."""
+    return next((i for i, line in enumerate(lines) if line.strip()), None)
+
+
+# --------------------------------------------------------------------------------------------------
+# the rules in order
+
+
+@dataclass
+class Article:
+    """What the cleaning rules made of a text: the article text and the fields found in what they cut."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    lines_removed: int = 0
+
+
+def strip_article(body: str, title: str | None) -> Article:
+    """Cut page furniture, headline, byline and dateline lines from cleaned text, keeping what they said.
+
+    ``body`` is already :func:`clean_text`-ed. A given ``title`` is looked for as the first line instead of
+    guessing a headline. When every line looks like furniture, the text is kept whole: losing a document is
+    worse than keeping a widget.
+    """
+    lines = body.split("\n")
+    lines, widget_lines = _strip_top_widget(lines)
+    lines, footer_author, footer_lines = _strip_footer(lines)
+    found_title: str | None = None
+    head = _headline_at(lines, title)
+    if head is not None:
+        found_title = lines[head].strip()
+        del lines[head]
+    top_author, top_date, meta_lines = _take_top_meta(lines)
+    text = clean_text("\n".join(lines))
+    top_date = top_date or _text_date(text)
+    if not text:  # everything looked like furniture: keep the text rather than lose the document
+        return Article(body, None, top_author or footer_author, top_date, 0)
+    removed = widget_lines + footer_lines + meta_lines
+    return Article(text, found_title, top_author or footer_author, top_date, removed)
+
+
+def _headline_at(lines: list[str], title: str | None) -> int | None:
+    """Index of the headline line: the given title repeated on the first line, or a headline-shaped first
+    paragraph (standing alone, or Title Cased so a hard-wrapped first prose line is not mistaken for one).
+
+    None when there is no such line, or nothing would be left below it.
+    """
+    first = _first_nonblank(lines)
+    if first is None or not any(line.strip() for line in lines[first + 1 :]):
+        return None
+    head = lines[first].strip()
+    if title:
+        return first if _norm_key(head) == _norm_key(title) else None
+    nxt = first + 1
+    stands_alone = nxt >= len(lines) or not lines[nxt].strip() or bool(_meta_line(lines[nxt]))
+    continues = nxt < len(lines) and lines[nxt].lstrip()[:1].islower()
+    is_title_line = (
+        _looks_like_headline(head)
+        and not _meta_line(head)
+        and (stands_alone or (_title_case_ratio(head) >= 0.75 and not continues))
+    )
+    return first if is_title_line else None
+
+
+def _take_top_meta(lines: list[str]) -> tuple[str | None, str | None, int]:
+    """Remove (in place) byline and dateline lines near the top, before the prose gets going.
+
+    Returns (author, iso_date, lines removed). A second byline or dateline ends the search: it belongs to
+    something else (a quoted piece, an update note).
+    """
+    top_author: str | None = None
+    top_date: str | None = None
+    removed = 0
+    seen = 0
+    i = 0
+    while i < len(lines) and seen < _META_SCAN_LINES:
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        seen += 1
+        meta_hit = _meta_line(line)
+        if meta_hit and (meta_hit[0] or meta_hit[1]) and any(x.strip() for x in lines[i + 1 :]):
+            a, d = meta_hit
+            if (a and top_author) or (d and top_date):
+                break
+            top_author = top_author or a
+            top_date = top_date or d
+            del lines[i]
+            removed += 1
+            continue
+        if _is_sentence(line) and len(line.split()) > _HEADLINE_MAX_WORDS:
+            break  # prose has started
+        i += 1
+    return top_author, top_date, removed
+
+
+def _text_date(body: str) -> str | None:
+    """The date a dateline inside the text states: an opening "PLACE, date —" or a closing "Published …"
+    line (both stay in the text)."""
+    for dateline in (_INLINE_DATELINE, _INLINE_DATELINE_DASHED):
+        m = dateline.match(body)
+        if m:
+            found = parse_date(m.group("date"))
+            if found:
+                return found
+    return _closing_date(body)
