@@ -549,7 +549,7 @@ def _run_squad(ds: EvalDataset, questions: list[EvalQuestion], settings: Setting
         **info,
         "build_seconds": build_seconds,
     }
-    return _Run(results, seconds, index_info, qa.settings)
+    return _Run(results, seconds, index_info, settings.with_(model=info.get("model") or None))
 
 
 def _run_question_set(questions: list[EvalQuestion], idx: Path, settings: Settings, progress: bool) -> _Run:
@@ -568,7 +568,7 @@ def _run_question_set(questions: list[EvalQuestion], idx: Path, settings: Settin
     recorded = info.get("build_seconds")
     build_seconds = float(recorded) if isinstance(recorded, (int, float)) else None
     index_info = {"dir": str(idx), "temporary": False, **info, "build_seconds": build_seconds}
-    return _Run(results, seconds, index_info, qa.settings)
+    return _Run(results, seconds, index_info, settings.with_(model=info.get("model") or None))
 
 
 def _report(ds: EvalDataset, questions: list[EvalQuestion], run: _Run, limit: int | None, seed: int) -> dict[str, Any]:
@@ -834,16 +834,28 @@ def _plot_recall(report: dict[str, Any], settings: list[str], name: str, out_dir
     return "recall_at_k.png"
 
 
+def _panels(settings: list[str], height: float) -> tuple[Any, Any]:
+    """A figure with one panel per setting, side by side."""
+    from matplotlib.figure import Figure
+
+    n = max(len(settings), 1)
+    fig = Figure(figsize=(5.5 * n, height), dpi=120)
+    return fig, fig.subplots(1, n, squeeze=False)[0]
+
+
+def _save(fig: Any, title: str, out_dir: Path, filename: str) -> str:
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(out_dir / filename)
+    return filename
+
 
 def _plot_latency(report: dict[str, Any], settings: list[str], name: str, out_dir: Path) -> str:
     """Latency histograms, one panel per setting."""
-    from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
     colors = _COLORS
-    n = max(len(settings), 1)
-    fig = Figure(figsize=(5.5 * n, 4.2), dpi=120)
-    axes = fig.subplots(1, n, squeeze=False)[0]
+    fig, axes = _panels(settings, 4.2)
     for ax, s in zip(axes, settings, strict=False):
         lat = [r["latency_ms"] for r in report.get("questions", []) if r["setting"] == s]
         if lat:
@@ -873,21 +885,13 @@ def _plot_latency(report: dict[str, Any], settings: list[str], name: str, out_di
         ax.set_ylabel("questions")
         ax.set_title(f"{s} ({len(lat)} questions)")
         ax.grid(alpha=0.3)
-    fig.suptitle(f"ask() latency: {name}")
-    fig.tight_layout()
-    fig.savefig(out_dir / "latency.png")
-    return "latency.png"
-
+    return _save(fig, f"ask() latency: {name}", out_dir, "latency.png")
 
 
 def _plot_calibration(report: dict[str, Any], settings: list[str], name: str, out_dir: Path) -> str:
     """Reliability diagram, one panel per setting."""
-    from matplotlib.figure import Figure
-
     colors = _COLORS
-    n = max(len(settings), 1)
-    fig = Figure(figsize=(5.5 * n, 5), dpi=120)
-    axes = fig.subplots(1, n, squeeze=False)[0]
+    fig, axes = _panels(settings, 5)
     for ax, s in zip(axes, settings, strict=False):
         bins = report.get("calibration", {}).get(s, [])
         width = (bins[0]["hi"] - bins[0]["lo"]) if bins else 0.1
@@ -927,7 +931,4 @@ def _plot_calibration(report: dict[str, Any], settings: list[str], name: str, ou
         ax.set_title(f"{s}: ECE {'—' if ece is None else f'{ece:.3f}'}")
         ax.legend(loc="upper left")
         ax.grid(alpha=0.3)
-    fig.suptitle(f"Confidence vs accuracy: {name}")
-    fig.tight_layout()
-    fig.savefig(out_dir / "calibration.png")
-    return "calibration.png"
+    return _save(fig, f"Confidence vs accuracy: {name}", out_dir, "calibration.png")
