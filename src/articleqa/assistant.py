@@ -8,17 +8,19 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import ingest
 from .answer import NOT_FOUND, Reader, build_answer, find_model_dir, verify_citations
+from .answer.generated import answer_from_failure, answer_from_generation
 from .chat import Conversation, Turn, rewrite
 from .config import DEFAULT_MODEL, Settings
 from .embedding import Embedder, canonical_model_name
 from .errors import InputError, ModelMismatchError
 from .filters import LIST_HINT, DateLike, DocFields, Filters
+from .generate import GenerationDone, Generator, GeneratorConfig, TextDelta
 from .indexing import Prepared, prepare_documents
 from .progress import Progress, progress_for
 from .question import classify, clean_question
@@ -59,6 +61,22 @@ def shared_reader(configured: str, threads: int) -> Reader:
         return _READERS[key]
 
 
+def make_generator(settings: Settings) -> Generator | None:
+    """The language model that writes answers, when ``llm_url`` is set; nothing is contacted until a question."""
+    if not settings.llm_url:
+        return None
+    if not settings.llm_model:
+        raise InputError("a language model URL needs its model name too: add --llm-model NAME (ARTICLEQA_LLM_MODEL)")
+    try:
+        return Generator(GeneratorConfig(
+            settings.llm_url, settings.llm_model, api_key=settings.llm_api_key, timeout=settings.llm_timeout,
+            max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
+            context_tokens=settings.llm_context_tokens,
+        ))
+    except ValueError as exc:
+        raise InputError(f"the language model settings are not usable: {exc}") from exc
+
+
 def _source_key(source: str) -> str:
     try:
         return str(Path(source).resolve())
@@ -95,6 +113,7 @@ class Assistant:
         self.embedder = embedder
         self.reader = shared_reader(settings.reader_model, settings.reader_threads)
         self.store = IndexStore(self.index_dir, crash_at=settings.crash_at)
+        self.generator = make_generator(settings)
         self._snapshot: Snapshot | None = None
         self._stamp: tuple[int, int] = (0, 0)
         self._snap_lock = threading.Lock()
@@ -293,17 +312,72 @@ class Assistant:
         """Answer one question; ``history`` = earlier questions of the same chat, oldest first.
 
         ``doc_ids``, ``sources``, ``authors`` and ``published_after``/``published_before`` (ISO YYYY-MM-DD,
-        YYYY-MM or YYYY, inclusive) restrict the search before ranking; see :mod:`articleqa.filters`."""
+        YYYY-MM or YYYY, inclusive) restrict the search before ranking; see :mod:`articleqa.filters`.
+        With a language model configured (``Settings.llm_url``) the answer is written by it; see :meth:`stream`."""
+        final: Answer | None = None
+        for item in self.stream(question, doc_ids=doc_ids, sources=sources, authors=authors,
+                                published_after=published_after, published_before=published_before, top_k=top_k,
+                                history=history):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None  # stream always ends with the Answer
+        return final
+
+    def stream(
+        self,
+        question: str,
+        *,
+        doc_ids: Sequence[str] | None = None,
+        sources: str | Sequence[str] | None = None,
+        authors: str | Sequence[str] | None = None,
+        published_after: DateLike = None,
+        published_before: DateLike = None,
+        top_k: int | None = None,
+        history: Sequence[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Pieces of the written answer as the language model sends them, then the complete Answer (always the
+        last item). Without a language model: only the Answer. When the model fails mid-answer the pieces sent
+        so far are void: the Answer is the extractive one, with ``notice`` saying what failed."""
         scope: dict[str, Any] = {
             "doc_ids": doc_ids, "sources": sources, "authors": authors,
             "published_after": published_after, "published_before": published_before,
         }
+        earlier: list[tuple[str, str]] = []
         if history:
             conv = self.chat()
-            for earlier in history:
-                conv.ask(earlier, **scope)
-            return conv.ask(question, top_k=top_k, **scope)
-        return self._ask(question, top_k=top_k, **scope)
+            for q in history:
+                conv.ask(q, **scope)
+            extractive = conv.ask(question, top_k=top_k, **scope)
+            earlier = [(t.question, t.answer.text) for t in conv.turns[:-1] if t.answer is not None]
+        else:
+            extractive = self._ask(question, top_k=top_k, **scope)
+        if self.generator is None:
+            yield extractive
+            return
+        yield from self._written(extractive, earlier)
+
+    def _written(self, extractive: Answer, earlier: Sequence[tuple[str, str]]) -> Iterator[str | Answer]:
+        """The language model's answer over the passages the extractive answer was built from."""
+        assert self.generator is not None
+        snap = self._current()
+        texts: dict[str, str | None] = {}
+
+        def text_of(doc_id: str) -> str | None:
+            if doc_id not in texts:
+                doc = snap.document(doc_id) if snap is not None else None
+                texts[doc_id] = doc.text if doc else None
+            return texts[doc_id]
+
+        asked = extractive.rewritten_question or extractive.question
+        for event in self.generator.stream(asked, extractive.passages, earlier):
+            if isinstance(event, TextDelta):
+                yield event.text
+            elif isinstance(event, GenerationDone):
+                yield answer_from_generation(event, extractive, extractive.passages, text_of,
+                                             self.generator.config.model)
+            else:
+                log.warning("%s", event.notice)
+                yield answer_from_failure(event, extractive)
 
     def _filter_fields(self, snap: Snapshot) -> list[DocFields]:
         """Every document's filterable fields, read once per generation (generations never change)."""

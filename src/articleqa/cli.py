@@ -25,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="articleqa", description="Ask questions about your articles; answers come with verbatim quotes.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    def llm(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--llm-url", default=None, metavar="URL",
+                        help="an OpenAI-compatible server writes the answer, e.g. http://127.0.0.1:8080/v1 "
+                             "(off by default; key from ARTICLEQA_LLM_API_KEY)")
+        sp.add_argument("--llm-model", default=None, metavar="NAME", help="the model that server serves")
+
     def index_dir(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--index-dir", default=None, help="index folder (default: ./index or ARTICLEQA_INDEX_DIR)")
 
@@ -51,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="only documents published on or before DATE (YYYY-MM-DD, YYYY-MM or YYYY)")
     sp.add_argument("--top-k", type=int, default=None)
     sp.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    llm(sp)
 
     sp = sub.add_parser("docs", help="list indexed documents")
     index_dir(sp)
@@ -65,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=7860)
     sp.add_argument("--auth", default=None, help="user:password for the login (or ARTICLEQA_AUTH)")
+    llm(sp)
 
     sp = sub.add_parser("eval", help="score answers over a question set or a SQuAD-format dataset")
     sp.add_argument("--dataset", required=True)
@@ -74,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--fusion", default=None, choices=["rrf", "weighted", "dense", "bm25"])
     sp.add_argument("--json", action="store_true", help="print report.json")
+    llm(sp)
 
     sp = sub.add_parser("bench", help="run the benchmarks and write bench.json / bench.md")
     index_dir(sp)
@@ -87,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
                          "articles)")
     sp.add_argument("--newsqa", default=None, metavar="FILE",
                     help="SQuAD-format NewsQA file (default: ../shared/datasets/newsqa-dev.json; skipped if absent)")
+    llm(sp)
     return p
 
 
@@ -137,8 +147,13 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def _format_answer(answer: Any, scope: str = "") -> str:
     """The answer for a terminal; ``scope`` describes the filters the search was restricted to."""
-    lines = [f"{answer.text}  ({answer.confidence_label} confidence, {answer.confidence:.2f})" if answer.answerable
-             else f"{answer.text} (closest passages below)"]
+    if answer.generated_by and answer.answerable:
+        head = f"{answer.text}  (written by {answer.generated_by}; [n] = the quote below)"
+    elif answer.answerable:
+        head = f"{answer.text}  ({answer.confidence_label} confidence, {answer.confidence:.2f})"
+    else:
+        head = f"{answer.text} (closest passages below)"
+    lines = [head]
     if answer.rewritten_question:
         lines.append(f"(understood as: {answer.rewritten_question})")
     if scope:
@@ -168,8 +183,22 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 f"no document {', '.join(map(repr, unknown))} in {qa.index_dir}; "
                 f"`articleqa docs --index-dir {qa.index_dir}` lists the ids"
             )
-    answer = qa.ask(args.question, history=args.history, doc_ids=args.doc_ids, sources=args.sources,
-                    authors=args.authors, published_after=args.after, published_before=args.before, top_k=args.top_k)
+    answer = None
+    streamed = False
+    for item in qa.stream(args.question, history=args.history, doc_ids=args.doc_ids, sources=args.sources,
+                          authors=args.authors, published_after=args.after, published_before=args.before,
+                          top_k=args.top_k):
+        if isinstance(item, str):
+            if not args.json:  # the written answer as it arrives; the final one, with its sources, follows
+                print(item, end="", flush=True)
+                streamed = True
+        else:
+            answer = item
+    assert answer is not None
+    if streamed:
+        print("\n", flush=True)
+    if answer.notice:
+        print(f"articleqa: note: {answer.notice}", file=sys.stderr)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json
           else _format_answer(answer, filters.describe()))
     return EXIT_OK
@@ -238,7 +267,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     """The one Settings of this command: the environment, then the command's own options."""
     return Settings.from_env(
         index_dir=getattr(args, "index_dir", None), model=getattr(args, "model", None),
-        fusion=getattr(args, "fusion", None),
+        fusion=getattr(args, "fusion", None), llm_url=getattr(args, "llm_url", None),
+        llm_model=getattr(args, "llm_model", None),
     )
 
 

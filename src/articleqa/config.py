@@ -66,6 +66,20 @@ class Settings:
     auth: str = field(
         default="", repr=False, metadata={"help": "user:password that turns on the web UI's login", "secret": True}
     )
+    llm_url: str = field(
+        default="", metadata={"help": "base URL of an OpenAI-compatible server that writes the answer (off when empty), "
+                                      "e.g. http://127.0.0.1:8080/v1"}
+    )
+    llm_model: str = field(default="", metadata={"help": "the model name that server serves"})
+    llm_api_key: str = field(
+        default="", repr=False, metadata={"help": "API key for that server (never logged or shown)", "secret": True}
+    )
+    llm_timeout: float = field(default=30.0, metadata={"help": "seconds to connect and between streamed pieces"})
+    llm_max_tokens: int = field(default=256, metadata={"help": "longest written answer, in tokens"})
+    llm_temperature: float = field(default=0.0, metadata={"help": "sampling temperature of the written answer"})
+    llm_context_tokens: int = field(
+        default=2048, metadata={"help": "the model's context window: passages are fitted into it with tiktoken"}
+    )
     crash_at: str = field(
         default="", metadata={"help": "testing only: the index write step at which the process kills itself"}
     )

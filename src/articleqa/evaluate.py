@@ -68,13 +68,15 @@ from typing import TYPE_CHECKING, Any
 
 from . import metrics as M
 from .answer.citations import quote_is_verbatim
+from .answer.generated import UNSOURCED
 from .config import Settings
 from .errors import ArticleQAError, InputError
+from .generate import strip_markers
 from .ingest.jsonl import iter_jsonl
 
 if TYPE_CHECKING:
     from .assistant import Assistant
-    from .records import Answer, Document
+    from .records import Answer, Citation, Document
 
 __all__ = [
     "CORPUS",
@@ -275,7 +277,7 @@ class _Scorer:
         return norm
 
     def score(self, q: EvalQuestion, a: Answer, setting: str, latency_ms: float) -> dict[str, Any]:
-        prediction = a.text if a.answerable else ""
+        prediction = (strip_markers(a.text) if a.generated_by else a.text) if a.answerable else ""
         citations = sorted(a.citations, key=lambda c: c.n)
         n_verbatim = 0
         for c in citations:
@@ -316,6 +318,25 @@ class _Scorer:
             "scores": scores,
             "latency_ms": latency_ms,
             "error": None,
+            **({"llm": self._llm_row(q, a, prediction, citations)} if self.qa_writes else {}),
+        }
+
+    @property
+    def qa_writes(self) -> bool:
+        """A language model writes the answers: score what only written answers have."""
+        return getattr(self.qa, "generator", None) is not None
+
+    @staticmethod
+    def _llm_row(q: EvalQuestion, a: Answer, prediction: str, citations: Sequence[Citation]) -> dict[str, Any]:
+        unsourced = bool(a.notice and UNSOURCED in a.notice)
+        return {
+            "generated": a.generated_by is not None,
+            "unsourced": unsourced,
+            "failed": bool(a.notice) and not unsourced,
+            "notice": a.notice,
+            "contains_gold": bool(q.answerable and prediction and M.contains_answer(prediction, q.answers)),
+            "n_cited": len(citations) if a.generated_by else 0,
+            "cited_with_gold": sum(M.contains_answer(c.quote, q.answers) for c in citations) if a.generated_by and q.answerable else 0,
         }
 
 
@@ -430,7 +451,24 @@ def aggregate(rows: Sequence[dict[str, Any]], build_seconds: float | None = None
     out["latency_ms.p95"] = M.percentile(latencies, 95)
     out["latency_ms.mean"] = M.mean(latencies)
     out["index.build_seconds"] = build_seconds
+    if any("llm" in r for r in rows):
+        out.update(_llm_metrics(rows))
     return out
+
+
+def _llm_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Written answers: how often a gold answer is in them, how many cited sentences hold one, how often the
+    model's answer had no verified citation (replaced by the extractive one) or the model failed."""
+    llm = [r["llm"] for r in rows if "llm" in r]
+    answerable = [r["llm"] for r in rows if "llm" in r and r["answerable"]]
+    cited = sum(x["n_cited"] for x in answerable)
+    return {
+        "llm.written_rate": M.mean(float(x["generated"]) for x in llm),
+        "llm.answer_contains_gold": M.mean(float(x["contains_gold"]) for x in answerable),
+        "llm.citation_precision": (sum(x["cited_with_gold"] for x in answerable) / cited) if cited else None,
+        "llm.unsourced_rate": M.mean(float(x["unsourced"]) for x in llm),
+        "llm.failure_rate": M.mean(float(x["failed"]) for x in llm),
+    }
 
 
 # --------------------------------------------------------------------------------------------------

@@ -168,6 +168,10 @@ class Answer:
     question_type: str | None = None
     # The evidence behind ``confidence`` (sentence similarity, term overlap, typed span, …), for calibration.
     signals: dict[str, float] = field(default_factory=dict)
+    # The language model that wrote ``text`` (None: the extractive reader did). Its ``[k]`` markers are citation k.
+    generated_by: str | None = None
+    # One line on what went wrong when a configured language model could not answer (the text is then extractive).
+    notice: str | None = None
 
     @property
     def confidence_label(self) -> str:
@@ -187,6 +191,8 @@ class Answer:
             "rewritten_question": self.rewritten_question,
             "question_type": self.question_type,
             "signals": dict(self.signals),
+            "generated_by": self.generated_by,
+            "notice": self.notice,
         }
 
     @classmethod
@@ -202,6 +208,8 @@ class Answer:
             rewritten_question=data.get("rewritten_question"),
             question_type=data.get("question_type"),
             signals=dict(data.get("signals") or {}),
+            generated_by=data.get("generated_by"),
+            notice=data.get("notice"),
         )
 
 

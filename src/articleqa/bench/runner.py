@@ -21,6 +21,7 @@ from .common import FALLBACK_QUESTIONS, BenchQuestion, Corpus, load_average, pea
 from .corpora import NEWSQA_NAME, CorpusPaths, load_article_corpus, load_squad_corpus, resolve_paths
 from .indexing import index_corpus
 from .latency import ask_questions
+from .llm import written_answers
 from .loadtest import load_test, ui_load_test
 from .report import meta_info, render_markdown, strip_private, targets, write_plots
 from .scale import run_scales
@@ -43,6 +44,8 @@ class _Run:
     last_vectors: np.ndarray | None = None
     last_questions: list[BenchQuestion] = field(default_factory=list)
     article_index: Path | None = None
+    article_questions: list[BenchQuestion] = field(default_factory=list)
+    llm_settings: Any = None  # with a language model: only the written-answers section uses it
 
 
 def _corpora(paths: CorpusPaths, run: _Run, n_questions: int, seed: int, report: dict[str, Any]) -> list[Corpus]:
@@ -88,7 +91,7 @@ def _bench_corpus(corpus: Corpus, last: bool, run: _Run, report: dict[str, Any])
     entry["peak_rss_mb"] = peak_rss_mb()
     entry["peak_rss_note"] = "process peak so far (monotonic across sections; includes the model)"
     if corpus.name == "article":
-        run.article_index = idx
+        run.article_index, run.article_questions = idx, list(corpus.questions)
     if last:
         _against_baseline(corpus, entry, run)
         run.last_questions = corpus.questions
@@ -148,6 +151,11 @@ def _sections(
     report["reader_load"] = reader_load(run.settings)
     _cold_start(index_dir, cold_runs, run, report)
     _scale(scales, seed, scale_timeout, run, report)
+    if run.llm_settings is not None and run.article_index is not None:
+        llm = run.llm_settings
+        say(run.progress, f"written answers by {llm.llm_model} at {llm.llm_url}")
+        report["llm"] = written_answers(run.article_index, llm,
+                                        [q.question for q in run.article_questions] or list(FALLBACK_QUESTIONS))
     if onnx and corpora:
         say(run.progress, f"embedding backends (torch / onnx / onnx-int8) on {corpora[-1].name}")
         report["onnx"] = compare_backends(corpora[-1], run.settings, run.embedder, run.work)
@@ -186,11 +194,14 @@ def run_bench(
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = settings or Settings.from_env()
     settings = settings.with_(model=settings.model or DEFAULT_MODEL)
+    llm_settings = settings if settings.llm_url else None
+    settings = settings.with_(llm_url="")  # every other section measures the extractive pipeline
     embedder = _internal.shared_embedder(settings)
     embedder.encode(["load the model before timing anything"])
     report: dict[str, Any] = {"meta": meta_info(quick, seed, n_questions), "notes": list(paths.notes),
                               "corpora": {}}
-    run = _Run(settings, embedder, Path(tempfile.mkdtemp(prefix="articleqa-bench-")), quick, load, progress)
+    run = _Run(settings, embedder, Path(tempfile.mkdtemp(prefix="articleqa-bench-")), quick, load, progress,
+               llm_settings=llm_settings)
     try:
         _sections(
             run, paths, report, index_dir=index_dir,

@@ -24,6 +24,7 @@ from .render import (
     render_article,
     render_error,
     render_sources,
+    render_streaming,
     shown_citations,
 )
 
@@ -101,7 +102,16 @@ class Ask:
         history = session["questions"][-HISTORY_TURNS:]
         try:
             scope, scope_text = ui_filters(only_sources, only_authors, after, before)
-            answer = self.assistant.ask(question, history=history or None, **scope)
+            answer = None
+            written = ""
+            for item in self.assistant.stream(question, history=history or None, **scope):
+                if isinstance(item, str):  # a language model is writing: show it as it arrives
+                    written += item
+                    chat[-1] = {"role": "assistant", "content": render_streaming(written)}
+                    yield "", chat, session, gr.update(), gr.update()
+                else:
+                    answer = item
+            assert answer is not None
         except Exception as exc:
             chat[-1] = {"role": "assistant", "content": render_error(self._failure(question, exc))}
             yield "", chat, session, gr.update(), gr.update()

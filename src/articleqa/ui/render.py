@@ -76,7 +76,27 @@ def _meta_lines(answer: Answer, scope: str) -> str:
         meta = f'<p class="aqa-meta-line">Searched for: {escape(answer.rewritten_question)}</p>'
     if scope:
         meta += f'<p class="aqa-meta-line">Only documents with {escape(scope)}</p>'
+    if answer.generated_by:
+        meta += (f'<p class="aqa-meta-line">Written by {escape(answer.generated_by)} from the quotes below; '
+                 "each [n] is quote n</p>")
+    if answer.notice:
+        meta += f'<p class="aqa-notice">{escape(answer.notice)}</p>'
     return meta
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _written_text(answer: Answer) -> str:
+    """A written answer's own [n] markers as the chat's citation marks (each n is a verified quote)."""
+    known = {c.n for c in answer.citations}
+    return _MARKER.sub(lambda m: f'<sup class="aqa-cite">[{m.group(1)}]</sup>' if int(m.group(1)) in known else "",
+                       escape(answer.text))
+
+
+def render_streaming(text: str) -> str:
+    """The written answer while it arrives: plain text (its quotes are checked only when it is complete)."""
+    return f'<div class="aqa-answer aqa-writing"><p class="aqa-short">{escape(text)}<span class="aqa-caret">▍</span></p></div>'
 
 
 def _render_not_found(answer: Answer, meta: str) -> str:
@@ -106,11 +126,9 @@ def render_answer(answer: Answer, scope: str = "") -> str:
     meta = _meta_lines(answer, scope)
     if not answer.answerable:
         return _render_not_found(answer, meta)
-    parts = [
-        '<div class="aqa-answer">',
-        f'<p class="aqa-short">{escape(answer.text)}{_cite_marks(answer.citations[:1])} {render_confidence(answer)}</p>',
-        meta,
-    ]
+    short = (_written_text(answer) if answer.generated_by
+             else f"{escape(answer.text)}{_cite_marks(answer.citations[:1])} {render_confidence(answer)}")
+    parts = ['<div class="aqa-answer">', f'<p class="aqa-short">{short}</p>', meta]
     many = len({c.doc_id for c in answer.citations}) > 1
     for c in answer.citations:
         parts.append(

@@ -1,0 +1,145 @@
+"""Written answers (a language model) turned into Answers: citations are verified stored sentences, invented
+numbers and unverifiable quotes never show as sources, and every failure falls back to the extractive answer.
+
+The grounding step is tested here without a server (a reply text is read against a real prompt's numbering);
+tests/test_generate.py and the `llm`-marked tests below use a real llama.cpp server."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from articleqa.answer.citations import quote_is_verbatim
+from articleqa.answer.generated import UNSOURCED, answer_from_failure, answer_from_generation
+from articleqa.generate import GenerationDone, GenerationFailed, build_prompt, parse_reply
+from articleqa.records import Answer
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "Where are the talks held?"
+
+
+@pytest.fixture(scope="module")
+def extractive(qa) -> Answer:  # type: ignore[no-untyped-def]
+    return qa.ask(QUESTION)
+
+
+def _done(extractive: Answer, reply_text: str) -> GenerationDone:
+    prompt = build_prompt(QUESTION, extractive.passages)
+    return GenerationDone(reply_text, parse_reply(reply_text, prompt.numbering), prompt, completion_tokens=5,
+                          ttft_s=0.1, tokens_per_s=10.0, total_s=0.5, attempts=1)
+
+
+def _text_of(qa):  # type: ignore[no-untyped-def]
+    return lambda doc_id: qa.document(doc_id).text
+
+
+def test_cited_numbers_become_verbatim_quotes_of_the_stored_sentences(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
+    numbering = build_prompt(QUESTION, extractive.passages).numbering
+    first, second = sorted(numbering)[:2]
+    done = _done(extractive, f"They are held in Oman [{second}], with mediators [{first}].")
+    answer = answer_from_generation(done, extractive, extractive.passages, _text_of(qa), "tiny-model")
+    assert answer.answerable and answer.generated_by == "tiny-model" and answer.notice is None
+    assert [c.n for c in answer.citations] == [1, 2]
+    for c, n in zip(answer.citations, (second, first), strict=True):
+        assert (c.doc_id, c.start, c.end) == (numbering[n].doc_id, numbering[n].start, numbering[n].end)
+        assert quote_is_verbatim(qa.document(c.doc_id).text, c.start, c.end, c.quote)
+    assert re.findall(r"\[(\d+)\]", answer.text) == ["1", "2"]  # the text's markers name the quotes shown
+
+
+def test_invented_numbers_are_dropped_and_never_shown_as_sources(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
+    numbering = build_prompt(QUESTION, extractive.passages).numbering
+    real = min(numbering)
+    done = _done(extractive, f"In Oman [{real}] and on the moon [999].")
+    answer = answer_from_generation(done, extractive, extractive.passages, _text_of(qa), "m")
+    assert len(answer.citations) == 1 and "[999]" not in answer.text and "[2]" not in answer.text
+    assert answer.timings_ms["llm_dropped_citations"] == 1
+
+
+def test_a_written_answer_with_no_valid_citation_is_replaced_by_the_extractive_one(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
+    fresh = qa.ask(QUESTION)
+    done = _done(fresh, "Somewhere nice [999].")
+    answer = answer_from_generation(done, fresh, fresh.passages, _text_of(qa), "m")
+    assert answer.generated_by is None and answer.text == extractive.text
+    assert answer.notice and UNSOURCED in answer.notice
+    assert answer.citations and all(quote_is_verbatim(qa.document(c.doc_id).text, c.start, c.end, c.quote)
+                                    for c in answer.citations)
+
+
+def test_a_quote_that_fails_verification_is_dropped_and_the_markers_renumbered(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
+    numbering = build_prompt(QUESTION, extractive.passages).numbering
+    by_start = sorted(numbering.values(), key=lambda s: s.start)
+    early, late = by_start[0], by_start[-1]
+    done = _done(extractive, f"One [{late.n}]. Two [{early.n}].")
+    stored = qa.document(late.doc_id).text
+
+    def text_of(doc_id: str) -> str:  # the stored text no longer reaches the later sentence
+        return stored[: late.start] if doc_id == late.doc_id else qa.document(doc_id).text
+
+    answer = answer_from_generation(done, extractive, extractive.passages, text_of, "m")
+    assert [(c.n, c.start) for c in answer.citations] == [(1, early.start)]
+    assert re.findall(r"\[(\d+)\]", answer.text) == ["1"] and answer.text.startswith("One.")
+
+
+def test_the_model_saying_not_in_the_articles_makes_the_answer_unanswerable(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
+    done = _done(extractive, "NOT IN THE ARTICLES")
+    answer = answer_from_generation(done, extractive, extractive.passages, _text_of(qa), "m")
+    assert not answer.answerable and not answer.citations and answer.generated_by == "m"
+
+
+def test_a_failed_model_leaves_the_extractive_answer_with_a_one_line_notice(qa) -> None:  # type: ignore[no-untyped-def]
+    fresh = qa.ask(QUESTION)
+    failed = GenerationFailed("connect", "connection refused", "http://127.0.0.1:9/v1")
+    answer = answer_from_failure(failed, fresh)
+    assert answer.text == fresh.text and answer.generated_by is None
+    assert answer.notice and "http://127.0.0.1:9/v1" in answer.notice and "\n" not in answer.notice
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_no_language_model_by_default_and_ask_streams_only_the_answer(qa) -> None:  # type: ignore[no-untyped-def]
+    assert qa.generator is None
+    items = list(qa.stream(QUESTION))
+    assert len(items) == 1 and isinstance(items[0], Answer) and items[0].notice is None
+
+
+def test_a_server_that_is_down_gives_the_extractive_answer_and_says_so(article_index: Path) -> None:
+    from articleqa import Assistant
+    from articleqa.config import Settings
+
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    settings = Settings.from_env(llm_url=url, llm_model="m", llm_timeout=5.0)
+    writing = Assistant.open(article_index, settings=settings)
+    plain = Assistant.open(article_index)
+    answer = writing.ask(QUESTION)
+    assert answer.text == plain.ask(QUESTION).text and answer.generated_by is None
+    assert answer.notice and url in answer.notice
+
+
+def test_a_url_without_a_model_name_is_a_clear_error(article_index: Path) -> None:
+    from articleqa import Assistant
+    from articleqa.config import Settings
+    from articleqa.errors import InputError
+
+    with pytest.raises(InputError, match="--llm-model"):
+        Assistant.open(article_index, settings=Settings.from_env(llm_url="http://127.0.0.1:8080/v1"))
+
+
+@pytest.mark.slow
+def test_the_cli_falls_back_with_a_note_when_the_server_is_down(article_index: Path) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    done = subprocess.run(
+        [sys.executable, "-m", "articleqa", "ask", QUESTION, "--index-dir", str(article_index), "--llm-url", url,
+         "--llm-model", "m"], capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "articleqa: note:" in done.stderr and url in done.stderr
+    assert "Oman" in done.stdout and "[1]" in done.stdout  # the extractive answer and its quote
