@@ -35,9 +35,10 @@ def written_answers(index_dir: Path, settings: Settings, questions: Sequence[str
         total_ms.append((time.perf_counter() - t0) * 1000)
         if first is not None:
             first_ms.append(first)
+        if answer is not None and "llm_tokens_per_s" in answer.timings_ms:  # the model answered, cited or not
+            rates.append(answer.timings_ms["llm_tokens_per_s"])
         if answer is not None and answer.generated_by:
             written += 1
-            rates.append(answer.timings_ms.get("llm_tokens_per_s", 0.0))
         elif answer is not None and answer.notice:
             unsourced += "cited no sentence" in answer.notice
             failed += "cited no sentence" not in answer.notice
