@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,19 @@ def make_generator(settings: Settings) -> Generator | None:
         ))
     except ValueError as exc:
         raise InputError(f"the language model settings are not usable: {exc}") from exc
+
+
+def _document_texts(snap: Snapshot | None) -> Callable[[str], str | None]:
+    """Stored document texts by id, each read once: what citations are verified against."""
+    texts: dict[str, str | None] = {}
+
+    def text_of(doc_id: str) -> str | None:
+        if doc_id not in texts:
+            doc = snap.document(doc_id) if snap is not None else None
+            texts[doc_id] = doc.text if doc else None
+        return texts[doc_id]
+
+    return text_of
 
 
 def _source_key(source: str) -> str:
@@ -359,14 +372,7 @@ class Assistant:
     def _written(self, extractive: Answer, earlier: Sequence[tuple[str, str]]) -> Iterator[str | Answer]:
         """The language model's answer over the passages the extractive answer was built from."""
         assert self.generator is not None
-        snap = self._current()
-        texts: dict[str, str | None] = {}
-
-        def text_of(doc_id: str) -> str | None:
-            if doc_id not in texts:
-                doc = snap.document(doc_id) if snap is not None else None
-                texts[doc_id] = doc.text if doc else None
-            return texts[doc_id]
+        text_of = _document_texts(self._current())
 
         asked = extractive.rewritten_question or extractive.question
         for event in self.generator.stream(asked, extractive.passages, earlier):
@@ -475,14 +481,7 @@ class Assistant:
             max_citations=self.settings.max_citations, read_passages=self.settings.read_passages,
             question_type=info.qtype,
         )
-        texts: dict[str, str | None] = {}
-
-        def text_of(doc_id: str) -> str | None:
-            if doc_id not in texts:
-                doc = snap.document(doc_id)
-                texts[doc_id] = doc.text if doc else None
-            return texts[doc_id]
-
+        text_of = _document_texts(snap)
         answer.citations = verify_citations(answer.citations, text_of)
         if answer.answerable and not answer.citations:
             answer.text, answer.answerable = NOT_FOUND, False

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from ..generate import GenerationDone, GenerationFailed, NumberedSentence
 from ..records import Answer, Citation, Passage
+from . import NOT_FOUND
 from .citations import verify_citations
 
-NOT_FOUND = "The articles don't say."
 UNSOURCED = "cited no sentence of the articles"
 _MARKER = re.compile(r"\[(\d+)\]")
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..answer.generated import UNSOURCED
 from ..config import Settings
 from .common import median, summarize
 
@@ -40,8 +41,8 @@ def written_answers(index_dir: Path, settings: Settings, questions: Sequence[str
         if answer is not None and answer.generated_by:
             written += 1
         elif answer is not None and answer.notice:
-            unsourced += "cited no sentence" in answer.notice
-            failed += "cited no sentence" not in answer.notice
+            unsourced += UNSOURCED in answer.notice
+            failed += UNSOURCED not in answer.notice
     return {
         "model": settings.llm_model,
         "url": settings.llm_url,
