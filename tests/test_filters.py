@@ -17,7 +17,7 @@ import pytest
 from articleqa.errors import InputError
 from articleqa.filters import DocFields, Filters, date_bound
 from articleqa.ingest import document_from_text, load_file
-from articleqa.records import Answer, Citation, Document
+from articleqa.records import Answer, Citation, Document, field_lines, prose_text
 
 # ---------------------------------------------------------------------------------------------- records
 
@@ -165,7 +165,9 @@ PROSE = "The ferry terminal in Port Elspeth will open in March after two years o
 def test_datelines_at_the_top_of_a_text_give_the_date_at_ingest(top: str, author: str | None) -> None:
     doc = document_from_text(f"Ferry Terminal to Open\n{top}\n\n{PROSE}\n\nThe end.")
     assert (doc.author, doc.published) == (author, "2026-01-05")
-    assert doc.text == f"{PROSE}\n\nThe end."
+    assert prose_text(doc) == f"{PROSE}\n\nThe end."
+    start, end = field_lines(doc)["published"]
+    assert doc.text[start:end] == top  # kept in the text, to be quoted when asked when it was published
 
 
 def test_an_agency_dateline_with_the_date_between_dashes_gives_the_date_and_keeps_the_text() -> None:

@@ -23,6 +23,7 @@ from articleqa.ingest import (
     load_paths,
     parse_date,
 )
+from articleqa.records import field_lines, prose_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
@@ -54,12 +55,15 @@ def bundled() -> object:
 
 def test_bundled_article_title_is_its_headline_and_leaves_the_body(bundled) -> None:
     assert bundled.title == "US-Iran Nuclear Talks Revived After Regional Pressure"
-    assert bundled.text.startswith("Negotiations between the United States and Iran")
+    assert bundled.text.startswith(bundled.title)  # kept as a field line, quoted when asked about the article
+    assert prose_text(bundled).startswith("Negotiations between the United States and Iran")
 
 
 def test_bundled_article_footer_byline_becomes_author(bundled) -> None:
     assert bundled.author == "Hunter Fielding"
-    assert "Hunter Fielding" not in bundled.text
+    assert "Hunter Fielding" not in prose_text(bundled)
+    start, end = field_lines(bundled)["author"]
+    assert bundled.text[start:end] == "By Hunter Fielding"  # alone, without the widget it stood in
 
 
 @pytest.mark.parametrize(
@@ -82,7 +86,7 @@ def test_bundled_article_comment_widget_is_removed(bundled, furniture: str) -> N
 
 
 def test_bundled_article_keeps_its_last_sentence(bundled) -> None:
-    assert bundled.text.endswith("tensions escalated into open conflict in 2025.")
+    assert prose_text(bundled).endswith("tensions escalated into open conflict in 2025.")
 
 
 def test_bundled_article_metadata_and_source(bundled) -> None:
@@ -121,7 +125,7 @@ def test_trailing_widget_is_cut_but_short_last_sentence_survives() -> None:
 def test_top_share_widget_is_cut() -> None:
     doc = document_from_text(f"Share\nTweet\nEmail\n\nThe Headline Of Note\n\n{PROSE}")
     assert doc.title == "The Headline Of Note"
-    assert doc.text == PROSE
+    assert prose_text(doc) == PROSE
 
 
 def test_text_made_only_of_short_lines_is_not_emptied() -> None:
@@ -156,7 +160,7 @@ def test_text_made_only_of_short_lines_is_not_emptied() -> None:
 def test_title_detection(text: str, title: str, body_start: str) -> None:
     doc = document_from_text(text)
     assert doc.title == title
-    assert doc.text.startswith(body_start)
+    assert prose_text(doc).startswith(body_start)
 
 
 @pytest.mark.parametrize(
@@ -178,7 +182,9 @@ def test_byline_and_dateline_near_the_top(top: str, author: str | None, publishe
     assert doc.title == "Headline Here"
     assert doc.author == author
     assert doc.published == published
-    assert doc.text == f"{PROSE}\n\nThe end."
+    assert prose_text(doc) == f"{PROSE}\n\nThe end."
+    for name, value in (("author", author), ("published", published)):
+        assert (name in field_lines(doc)) == (value is not None)
 
 
 def test_byline_words_inside_prose_are_not_an_author() -> None:
@@ -220,7 +226,7 @@ def test_explicit_fields_win_over_detection() -> None:
         published="2026-01-05",
     )
     assert (doc.title, doc.author, doc.published) == ("Given Title", "Jane Doe", "2026-01-05")
-    assert doc.text == PROSE  # the repeated title and the byline line are not part of the body
+    assert prose_text(doc) == PROSE  # the repeated title and the byline line are not part of the body
 
 
 # --------------------------------------------------------------------------------------------------
@@ -326,14 +332,14 @@ def test_bytes_undefined_in_cp1252_fall_back_to_latin1(tmp_path: Path) -> None:
 )
 def test_byte_order_marks_are_honoured(tmp_path: Path, data: bytes, encoding: str) -> None:
     doc = load_file(write(tmp_path, "bom.txt", data))[0]
-    assert (doc.title, doc.text, doc.metadata["encoding"]) == ("Headline", "Café text.", encoding)
+    assert (doc.title, prose_text(doc), doc.metadata["encoding"]) == ("Headline", "Café text.", encoding)
 
 
 def test_markdown_heading_is_title_and_syntax_is_stripped() -> None:
     doc = load_file(FIXTURES / "notes.md")[0]
     assert doc.title == "Talks in Oman"
     assert doc.author == "Jane Doe"
-    assert doc.text.startswith("The talks resumed in Muscat on Friday.")
+    assert prose_text(doc).startswith("The talks resumed in Muscat on Friday.")
     assert "Background" in doc.text
     for syntax in ("#", "**", "](", "*quiet*"):
         assert syntax not in doc.text
@@ -586,7 +592,8 @@ def test_explicit_hidden_file_is_read_and_single_string_path_accepted(tmp_path: 
 def test_lone_trailing_byline_is_taken_as_author() -> None:
     doc = document_from_text(f"Headline Here\n\n{PROSE}\n\nBy Hunter Fielding\n")
     assert doc.author == "Hunter Fielding"
-    assert doc.text == PROSE
+    assert prose_text(doc) == PROSE
+    assert doc.text.endswith(f"{PROSE}\n\nBy Hunter Fielding")  # kept in place, to be quoted
 
 
 def test_jsonl_record_may_contain_unicode_line_separator(tmp_path: Path) -> None:
@@ -618,7 +625,8 @@ def test_html_comment_widget_inside_article_is_cut(tmp_path: Path) -> None:
     widget = "".join(f"<p>{w}</p>" for w in ["SHARE THIS:", "By Jane Doe", "Subscribe", "0 Comments", "Oldest"])
     page = f"<html><body><article><h1>Talks Resume</h1><p>{PROSE}</p><p>They met again.</p>{widget}</article>"
     doc = load_file(write(tmp_path, "w.html", page + "</body></html>"))[0]
-    assert doc.text.endswith("They met again.")
+    assert prose_text(doc).endswith("They met again.")
+    assert doc.text.endswith("They met again.\n\nBy Jane Doe")  # the byline alone, without the widget
     assert doc.author == "Jane Doe"
 
 

@@ -14,6 +14,15 @@ from typing import Any
 
 from . import ingest
 from .answer import NOT_FOUND, Reader, build_answer, find_model_dir, verify_citations
+from .answer.about import (
+    MAX_LISTED,
+    AboutArticle,
+    answer_about,
+    article_question,
+    field_value,
+    names_document,
+    unnamed_article,
+)
 from .answer.generated import answer_from_failure, answer_from_generation
 from .chat import Conversation, Turn, rewrite
 from .config import DEFAULT_MODEL, Settings
@@ -430,8 +439,10 @@ class Assistant:
         published_before: DateLike = None,
         top_k: int | None = None,
         asked_as: str | None = None,
+        about_doc: str | None = None,
     ) -> Answer:
-        """``asked_as``: the user's own words when ``question`` is a rewrite; it decides the answer's type."""
+        """``asked_as``: the user's own words when ``question`` is a rewrite; it decides the answer's type.
+        ``about_doc``: the article the chat was about, for a question about "it" (who wrote it, when …)."""
         question = clean_question(question)
         if not question:
             raise InputError("the question is empty; type a question about your articles")
@@ -440,7 +451,7 @@ class Assistant:
         k = top_k or self.settings.top_k
         snap = self._current()
         scope = self._scope(snap, doc_ids, filters)
-        key = (question, asked_as, tuple(doc_ids) if doc_ids is not None else None, filters.key(), k,
+        key = (question, asked_as, about_doc, tuple(doc_ids) if doc_ids is not None else None, filters.key(), k,
                snap.generation if snap else None)
         with self._answers_lock:
             cached = self._answers.get(key)
@@ -449,7 +460,11 @@ class Assistant:
                 hit = copy.deepcopy(cached)
                 hit.timings_ms = {"total": (time.perf_counter() - t0) * 1000, "cached": 1.0}
                 return hit
-        answer = self._answer(question, snap, k, scope, asked_as, t0)
+        about = article_question(question)
+        if about is not None:
+            answer = self._answer_about(question, about, snap, scope, about_doc, t0)
+        else:
+            answer = self._answer(question, snap, k, scope, asked_as, t0)
         with self._answers_lock:
             self._answers[key] = copy.deepcopy(answer)
             while len(self._answers) > self.settings.answer_cache:
@@ -499,6 +514,52 @@ class Assistant:
             "total": (t3 - t0) * 1000,
         }
         return answer
+
+    def _answer_about(
+        self, question: str, about: AboutArticle, snap: Snapshot | None, scope: Sequence[str] | None,
+        about_doc: str | None, t0: float,
+    ) -> Answer:
+        """Who wrote / when published / which outlet / what headline: from the document record, for the article
+        the question names, the one the chat was about, or each of the few in scope."""
+        if snap is None or snap.n_chunks == 0:
+            return Answer(question, NOT_FOUND, False, 0.0, question_type=f"about_{about.field}")
+        docs = self._articles_meant(about, snap, scope, about_doc)
+        if docs is None:
+            n_docs = len(scope) if scope is not None else len(snap.document_infos())
+            answer = unnamed_article(question, about, n_docs)
+        else:
+            answer = answer_about(question, about, docs, NOT_FOUND)
+
+            def value_of(doc_id: str, field: str) -> str | None:
+                doc = snap.document(doc_id)
+                return field_value(doc, field) if doc else None
+
+            answer.citations = verify_citations(answer.citations, _document_texts(snap), value_of)
+            if answer.answerable and not answer.citations:
+                answer.text, answer.answerable = NOT_FOUND, False
+        answer.timings_ms = {"total": (time.perf_counter() - t0) * 1000}
+        return answer
+
+    def _articles_meant(
+        self, about: AboutArticle, snap: Snapshot, scope: Sequence[str] | None, about_doc: str | None
+    ) -> list[Document] | None:
+        """The article(s) the question is about; [] when it names one that is not here; None when it names none
+        and there are more than can be listed."""
+        if about.subject:
+            found = retrieve(snap, about.subject, self.embedder.encode_query(about.subject), k=1,
+                             candidates=self.settings.candidates, method=self.settings.fusion,
+                             dense_weight=self.settings.fusion_weight, sentence_weight=self.settings.sentence_weight,
+                             doc_ids=list(scope) if scope is not None else None)
+            top = snap.document(found.passages[0].chunk.doc_id) if found.passages else None
+            return [top] if top is not None and names_document(about.subject, top) else []
+        if about_doc and (scope is None or about_doc in scope):
+            doc = snap.document(about_doc)
+            if doc is not None:
+                return [doc]
+        ids = list(scope) if scope is not None else [info.doc_id for info in snap.document_infos()]
+        if len(ids) > MAX_LISTED:
+            return None
+        return [d for d in (snap.document(i) for i in ids) if d is not None]
 
     def chat(self) -> Conversation:
         """A conversation whose follow-up questions are resolved against earlier turns."""

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .answer.about import article_question
 from .nlp import WH_WORDS, parse
 from .question import classify, clean_question
 from .records import Answer
@@ -129,7 +130,14 @@ class Conversation:
 
     def ask(self, question: str, **kwargs: object) -> Answer:
         question = clean_question(question)  # before the rewrite reads it, not only when it is answered
-        standalone = rewrite(question, self.turns)
+        about = article_question(question)
+        if about is not None:
+            # "Who wrote it?" is about the article the chat was last answered from, not a phrase to substitute.
+            standalone = None
+            if about.refers_back and self.last_article is not None:
+                kwargs["about_doc"] = self.last_article
+        else:
+            standalone = rewrite(question, self.turns)
         if standalone:
             kwargs["asked_as"] = question
         answer = self.ask_fn(standalone or question, **kwargs)
@@ -137,6 +145,14 @@ class Conversation:
         answer.rewritten_question = standalone
         self.turns.append(Turn(question, standalone or question, answer))
         return answer
+
+    @property
+    def last_article(self) -> str | None:
+        """The article the latest cited answer came from."""
+        for turn in reversed(self.turns):
+            if turn.answer is not None and turn.answer.citations:
+                return turn.answer.citations[0].doc_id
+        return None
 
     @property
     def history(self) -> list[str]:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from .offline import tiktoken_encoding
-from .records import Chunk, Document
+from .records import Chunk, Document, data_lines
 
 Span = tuple[int, int]
 
@@ -130,7 +130,8 @@ class Segmentation:
 def segment_document(doc: Document, max_tokens: int = 200, overlap_tokens: int = 30) -> Segmentation:
     """Greedy sentence packing; the last sentences of a chunk (≤ overlap_tokens) open the next one."""
     text = doc.text
-    sentences = split_sentences(text)
+    excluded = data_lines(doc)
+    sentences = [(s, e) for s, e in split_sentences(text) if not any(a <= s and e <= b for a, b in excluded)]
     if not sentences:
         return Segmentation([], [], [])
     counts = count_tokens([text[s:e] for s, e in sentences])

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .answer.about import metadata_note
 from .config import Settings
 from .errors import ArticleQAError
 from .filters import Filters
@@ -159,6 +160,9 @@ def _format_answer(answer: Any, scope: str = "") -> str:
     if scope:
         lines.append(f"(only documents with {scope})")
     for c in answer.citations:
+        if c.kind == "metadata":
+            lines.append(f"  [{c.n}] {metadata_note(c)} — {c.title} ({c.source})")
+            continue
         lines.append(f"  [{c.n}] “{c.quote}” — {c.title} ({c.source}, {c.published or 'date unknown'}, "
                      f"chars {c.start}–{c.end})")
     if not answer.answerable:

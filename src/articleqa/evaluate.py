@@ -31,7 +31,8 @@ answerable question) are ``None`` rather than 0. Per-setting keys:
   evidence.hit_at_1                        top citation's quote contains a gold answer (answerable qs)
   retrieval.answer_recall_at_{1,3,5,10}    a gold answer inside one of the top-k passages (answerable qs)
   retrieval.mrr                            mean reciprocal rank of the first passage containing a gold
-  citations.verbatim_rate, citations.n     Document.text[start:end] == quote, over every citation shown
+  citations.verbatim_rate, citations.n     Document.text[start:end] == quote, over every quote shown
+  citations.metadata_n                     citations of a document-record field (no quote; not in the rate)
   abstention.{precision,recall,f1}         positive class "abstained"; only when unanswerables exist
   followups.{n,exact_match,f1}             answerable questions asked with a history; only when present
   calibration.ece                          expected calibration error of ``confidence`` (10 bins)
@@ -278,12 +279,15 @@ class _Scorer:
 
     def score(self, q: EvalQuestion, a: Answer, setting: str, latency_ms: float) -> dict[str, Any]:
         prediction = (strip_markers(a.text) if a.generated_by else a.text) if a.answerable else ""
-        citations = sorted(a.citations, key=lambda c: c.n)
+        cited = sorted(a.citations, key=lambda c: c.n)
+        # Metadata citations (a value from the document record, e.g. an HTML <meta> date) are not quotes: counted
+        # apart, never as verbatim or as evidence.
+        citations = [c for c in cited if c.kind != "metadata"]
         n_verbatim = 0
         for c in citations:
             if quote_is_verbatim(self.doc_text(c.doc_id), c.start, c.end, c.quote):
                 n_verbatim += 1
-        top_quote = citations[0].quote if citations else None
+        top_quote = cited[0].quote if cited and cited[0].kind != "metadata" else None
         scores: dict[str, float | None] = {"em": None, "f1": None, "hit_at_1": None, "rr": None}
         hit_rank: int | None = None
         if q.answerable:
@@ -314,6 +318,7 @@ class _Scorer:
             "first_hit_rank": hit_rank,
             "n_passages": len(a.passages),
             "n_citations": len(citations),
+            "n_metadata_citations": len(cited) - len(citations),
             "n_verbatim": n_verbatim,
             "scores": scores,
             "latency_ms": latency_ms,
@@ -430,6 +435,7 @@ def aggregate(rows: Sequence[dict[str, Any]], build_seconds: float | None = None
     n_citations = sum(r["n_citations"] for r in rows)
     out["citations.verbatim_rate"] = sum(r["n_verbatim"] for r in rows) / n_citations if n_citations else None
     out["citations.n"] = n_citations
+    out["citations.metadata_n"] = sum(r.get("n_metadata_citations", 0) for r in rows)
     if unanswerable:
         ab = M.abstention_scores(
             [not r["predicted_answerable"] for r in rows], [r["answerable"] for r in rows]

@@ -6,6 +6,7 @@ CLI's ``--json``, the UI's API endpoint and the evaluation report all share one 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -33,6 +34,42 @@ class Document:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
         return _from_dict(cls, data)
+
+
+FIELD_NAMES = ("title", "author", "published")
+
+
+def field_lines(doc: Document) -> dict[str, tuple[int, int]]:
+    """Where the text states the document's own title, author or date: field → (start, end) of that line,
+    as ingest recorded it (``metadata["field_lines"]``); spans that do not fit the text are left out."""
+    recorded = doc.metadata.get("field_lines") if isinstance(doc.metadata, dict) else None
+    out: dict[str, tuple[int, int]] = {}
+    for name, span in (recorded or {}).items():
+        if name in FIELD_NAMES and isinstance(span, list | tuple) and len(span) == 2:
+            start, end = int(span[0]), int(span[1])
+            if 0 <= start < end <= len(doc.text):
+                out[name] = (start, end)
+    return out
+
+
+def data_lines(doc: Document) -> list[tuple[int, int]]:
+    """The field lines that are whole lines of the text (headline, byline, dateline): data about the
+    article, not its prose, so passages and answers to content questions never include them."""
+    text = doc.text
+    return sorted(
+        (s, e) for s, e in field_lines(doc).values()
+        if (s == 0 or text[s - 1] == "\n") and (e == len(text) or text[e] == "\n")
+    )
+
+
+def prose_text(doc: Document) -> str:
+    """The article's prose: its text without the headline, byline and dateline lines (blank runs closed up)."""
+    text, pieces, at = doc.text, [], 0
+    for start, end in data_lines(doc):
+        pieces.append(text[at:start])
+        at = end
+    pieces.append(text[at:])
+    return re.sub(r"\n{3,}", "\n\n", "".join(pieces)).strip()
 
 
 @dataclass
@@ -137,6 +174,12 @@ class Citation:
     answer_end: int | None = None
     author: str | None = None
     published: str | None = None
+    # "quote": ``quote`` is the stored text at [start, end). "metadata": the answer comes from the document's
+    # record (``field`` = ``value``, e.g. an HTML <meta> date) and the text has no line to quote: ``quote`` is
+    # empty and there are no offsets.
+    kind: str = "quote"
+    field: str | None = None
+    value: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -78,10 +78,19 @@ def quote_is_verbatim(text: str | None, start: int, end: int, quote: str) -> boo
     return text is not None and 0 <= start < end <= len(text) and text[start:end] == quote
 
 
-def verify_citations(citations: list[Citation], text_of: Callable[[str], str | None]) -> list[Citation]:
-    """Keep only quotes that are the stored text at their offsets; renumber what remains."""
+def verify_citations(
+    citations: list[Citation],
+    text_of: Callable[[str], str | None],
+    value_of: Callable[[str, str], str | None] | None = None,
+) -> list[Citation]:
+    """Keep only quotes that are the stored text at their offsets, and metadata citations whose value is the
+    stored document's (``value_of(doc_id, field)``; without it none is kept); renumber what remains."""
     kept: list[Citation] = []
     for c in citations:
+        if c.kind == "metadata":
+            if value_of is not None and c.field and c.value and value_of(c.doc_id, c.field) == c.value:
+                kept.append(c)
+            continue
         text = text_of(c.doc_id)
         if not quote_is_verbatim(text, c.start, c.end, c.quote):
             continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .dates import find_date, parse_date
 
@@ -159,11 +159,13 @@ def is_furniture(line: str) -> bool:
     return len(stripped.split()) <= _FURNITURE_MAX_WORDS and not _is_sentence(stripped)
 
 
-def _strip_footer(lines: list[str]) -> tuple[list[str], str | None, int]:
+def _strip_footer(lines: list[str]) -> tuple[list[str], str | None, int, str | None]:
     """Cut a trailing run of ≥3 furniture lines (after the last prose line); return a byline found in it.
 
-    A single short closing line, or two, is kept: that is how real articles end. The whole text is never
-    cut: at least one non-furniture line must stay above the run.
+    Returns (lines kept, author, lines cut, the byline line cut with the run — to keep it alone). A single
+    short closing line, or two, is kept: that is how real articles end; a lone "By Jane Doe" among them is
+    taken as the byline and stays where it is. The whole text is never cut: at least one non-furniture
+    line must stay above the run.
     """
     run: list[int] = []
     i = len(lines) - 1
@@ -174,16 +176,13 @@ def _strip_footer(lines: list[str]) -> tuple[list[str], str | None, int]:
             run.append(i)
         i -= 1
     if i < 0:
-        return lines, None, 0
+        return lines, None, 0, None
     if len(run) < _FURNITURE_MIN_LINES:
-        # Too short to be a widget, but a lone "By Jane Doe" line at the end is still a byline.
-        for j in run:
-            author = _byline_author(lines[j])
-            if author:
-                return lines[:j] + lines[j + 1 :], author, 1
-        return lines, None, 0
-    author = next((a for a in (_byline_author(lines[j]) for j in reversed(run)) if a), None)
-    return lines[: i + 1], author, len(run)
+        return lines, next((a for a in (_byline_author(lines[j]) for j in run) if a), None), 0, None
+    byline = next((j for j in reversed(run) if _byline_author(lines[j])), None)
+    if byline is None:
+        return lines[: i + 1], None, len(run), None
+    return lines[: i + 1], _byline_author(lines[byline]), len(run), lines[byline].strip()
 
 
 def _strip_top_widget(lines: list[str]) -> tuple[list[str], int]:
@@ -257,37 +256,88 @@ def _first_nonblank(lines: list[str]) -> int | None:
 
 @dataclass
 class Article:
-    """What the cleaning rules made of a text: the article text and the fields found in what they cut."""
+    """What the cleaning rules made of a text: the article text and the fields found in what they cut.
+
+    ``field_lines``: field ("title", "author", "published") → (start, end) in ``text`` of the line that states
+    it. Those lines stay in the text so an answer about the article can quote them, and are no article prose:
+    chunking leaves whole such lines out (:func:`articleqa.records.data_lines`)."""
 
     text: str
     title: str | None = None
     author: str | None = None
     published: str | None = None
     lines_removed: int = 0
+    field_lines: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def strip_article(body: str, title: str | None) -> Article:
-    """Cut page furniture, headline, byline and dateline lines from cleaned text, keeping what they said.
+    """Cut page furniture, keep headline, byline and dateline lines apart from the prose, keeping what they said.
 
     ``body`` is already :func:`clean_text`-ed. A given ``title`` is looked for as the first line instead of
     guessing a headline. When every line looks like furniture, the text is kept whole: losing a document is
-    worse than keeping a widget.
+    worse than keeping a widget. A byline found inside a cut footer widget is kept as the last line.
     """
     lines = body.split("\n")
     lines, widget_lines = _strip_top_widget(lines)
-    lines, footer_author, footer_lines = _strip_footer(lines)
+    lines, footer_author, footer_lines, footer_byline = _strip_footer(lines)
+    stated: dict[int, list[str]] = {}  # line index → the fields that line states
     found_title: str | None = None
     head = _headline_at(lines, title)
     if head is not None:
         found_title = lines[head].strip()
-        del lines[head]
-    top_author, top_date, meta_lines = _take_top_meta(lines)
-    text = clean_text("\n".join(lines))
-    top_date = top_date or _text_date(text)
-    if not text:  # everything looked like furniture: keep the text rather than lose the document
+        stated[head] = ["title"]
+    top_author, top_date, meta_fields = _top_meta(lines, head)
+    stated.update(meta_fields)
+    prose = clean_text("\n".join(line for i, line in enumerate(lines) if i not in stated))
+    if not prose:  # everything looked like furniture: keep the text rather than lose the document
         return Article(body, None, top_author or footer_author, top_date, 0)
-    removed = widget_lines + footer_lines + meta_lines
-    return Article(text, found_title, top_author or footer_author, top_date, removed)
+    top_date = top_date or _text_date(prose)
+    kept = [*lines, "", footer_byline] if footer_byline else lines
+    closing_byline = _closing_byline_index(kept) if footer_author else None
+    if closing_byline is not None and not top_author:
+        stated[closing_byline] = ["author"]
+    text = clean_text("\n".join(kept))
+    removed = widget_lines + footer_lines - (1 if footer_byline else 0)
+    return Article(text, found_title, top_author or footer_author, top_date, removed,
+                   _field_lines(text, kept, stated))
+
+
+def _closing_byline_index(lines: list[str]) -> int | None:
+    """The index of a byline among the last lines (after the last prose line), if there is one."""
+    for j in range(len(lines) - 1, -1, -1):
+        if not lines[j].strip():
+            continue
+        if _byline_author(lines[j]):
+            return j
+        if not is_furniture(lines[j]):
+            return None
+    return None
+
+
+def _field_lines(text: str, lines: list[str], stated: dict[int, list[str]]) -> dict[str, tuple[int, int]]:
+    """Where each stated field's line now lies in ``text`` (found in order: the lines are kept in order)."""
+    spans: dict[str, tuple[int, int]] = {}
+    cursor = 0
+    for i in sorted(stated):
+        line = lines[i].strip()
+        at = text.find(line, cursor)
+        if not line or at < 0:
+            continue
+        cursor = at + len(line)
+        for name in stated[i]:
+            spans.setdefault(name, (at, cursor))
+    closing = _closing_line(text)
+    if closing is not None and "published" not in spans:
+        spans["published"] = closing
+    return spans
+
+
+def _closing_line(text: str) -> tuple[int, int] | None:
+    """The span of a closing dateline line ("Published January 5, 2026"), when the text ends with one."""
+    if _closing_date(text) is None:
+        return None
+    start = text.rstrip().rfind("\n") + 1
+    return start, len(text.rstrip())
 
 
 def _headline_at(lines: list[str], title: str | None) -> int | None:
@@ -313,21 +363,20 @@ def _headline_at(lines: list[str], title: str | None) -> int | None:
     return first if is_title_line else None
 
 
-def _take_top_meta(lines: list[str]) -> tuple[str | None, str | None, int]:
-    """Remove (in place) byline and dateline lines near the top, before the prose gets going.
+def _top_meta(lines: list[str], head: int | None) -> tuple[str | None, str | None, dict[int, list[str]]]:
+    """Byline and dateline lines near the top, before the prose gets going (the headline line aside).
 
-    Returns (author, iso_date, lines removed). A second byline or dateline ends the search: it belongs to
-    something else (a quoted piece, an update note).
+    Returns (author, iso_date, {line index: fields it states}). A second byline or dateline ends the search: it
+    belongs to something else (a quoted piece, an update note).
     """
     top_author: str | None = None
     top_date: str | None = None
-    removed = 0
+    found: dict[int, list[str]] = {}
     seen = 0
-    i = 0
-    while i < len(lines) and seen < _META_SCAN_LINES:
-        line = lines[i]
-        if not line.strip():
-            i += 1
+    for i, line in enumerate(lines):
+        if seen >= _META_SCAN_LINES:
+            break
+        if not line.strip() or i == head:
             continue
         seen += 1
         meta_hit = _meta_line(line)
@@ -337,13 +386,11 @@ def _take_top_meta(lines: list[str]) -> tuple[str | None, str | None, int]:
                 break
             top_author = top_author or a
             top_date = top_date or d
-            del lines[i]
-            removed += 1
+            found[i] = [name for name, value in (("author", a), ("published", d)) if value]
             continue
         if _is_sentence(line) and len(line.split()) > _HEADLINE_MAX_WORDS:
             break  # prose has started
-        i += 1
-    return top_author, top_date, removed
+    return top_author, top_date, found
 
 
 def _text_date(body: str) -> str | None:

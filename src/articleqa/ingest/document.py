@@ -64,6 +64,11 @@ def document_from_text(
     article = strip_article(body, title)
     if article.lines_removed:
         meta["boilerplate_lines_removed"] = article.lines_removed
+    if article.field_lines:
+        # Where the headline, byline and dateline stand in the text: quoted when asked about the article.
+        meta["field_lines"] = {name: [s, e] for name, (s, e) in article.field_lines.items()}
+    if not (title or article.title):
+        meta["title_derived"] = True  # no headline anywhere: the title is the text's opening words
     return Document(
         doc_id=content_id(article.text),
         title=title or article.title or fallback_title(article.text),

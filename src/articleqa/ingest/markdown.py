@@ -76,7 +76,7 @@ def read_markdown(path: Path, data: bytes, fmt: str) -> tuple[list[Document], Pr
     raw, encoding = decode(data, path)
     text, found = _markdown_to_text(raw)
     meta: dict[str, Any] = {"format": fmt, "encoding": encoding}
-    for key in ("tags", "categories", "description"):
+    for key in ("tags", "categories", "description", "publisher", "outlet", "publication", "site_name"):
         if key in found:
             meta[key] = found[key]
     try:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
+from ..answer.about import metadata_note
 from ..answer.citations import quote_is_verbatim
 from ..highlight import escape, highlight
 from ..records import Answer, Citation, Document
@@ -63,6 +64,14 @@ def render_confidence(answer: Answer) -> str:
 def _title_suffix(c: Citation, many_docs: bool) -> str:
     """The article's title after a quote, only when the quotes come from more than one article."""
     return f' <span class="aqa-src-title">— {escape(c.title)}</span>' if many_docs and c.title else ""
+
+
+def _quote_block(c: Citation, many: bool) -> str:
+    """A citation under the answer: the quote with the answer marked, or the metadata it came from."""
+    if c.kind == "metadata":
+        return (f'<blockquote class="aqa-metadata">{escape(metadata_note(c))}{_cite_marks([c])}'
+                f"{_title_suffix(c, many)}</blockquote>")
+    return f"<blockquote>{highlight(c.quote, _answer_span(c))}{_cite_marks([c])}{_title_suffix(c, many)}</blockquote>"
 
 
 def _cite_marks(citations: Sequence[Citation]) -> str:
@@ -131,9 +140,7 @@ def render_answer(answer: Answer, scope: str = "") -> str:
     parts = ['<div class="aqa-answer">', f'<p class="aqa-short">{short}</p>', meta]
     many = len({c.doc_id for c in answer.citations}) > 1
     for c in answer.citations:
-        parts.append(
-            f"<blockquote>{highlight(c.quote, _answer_span(c))}{_cite_marks([c])}{_title_suffix(c, many)}</blockquote>"
-        )
+        parts.append(_quote_block(c, many))
     parts.append("</div>")
     return "".join(parts)
 
@@ -191,6 +198,8 @@ def _source_body(answer: Answer, c: Citation, text: str | None) -> str:
     """A card's quote: inside its surrounding sentences when the stored text still holds it at its offsets."""
     if not answer.citations:
         return escape(_excerpt(c.quote, 360))
+    if c.kind == "metadata":
+        return f'<span class="aqa-metadata">{escape(metadata_note(c))}</span>'
     if text is not None and quote_is_verbatim(text, c.start, c.end, c.quote):
         left, right = context_window(text, c.start, c.end)
         inner = highlight(c.quote, _answer_span(c))
