@@ -165,3 +165,23 @@ def test_the_assistant_streams_pieces_then_an_answer_whose_quotes_are_verified(a
         assert answer.timings_ms["llm_first_token"] > 0
     else:  # the model cited nothing verifiable: the extractive answer stands, and says so
         assert answer.notice and (UNSOURCED in answer.notice or "language model" in answer.notice)
+
+
+def test_both_answers_are_kept_so_eval_can_compare_written_with_extractive(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
+    from articleqa.evaluate import EvalQuestion, _llm_metrics, _Scorer
+
+    numbering = build_prompt(QUESTION, extractive.passages).numbering
+    written = answer_from_generation(_done(extractive, f"In Oman [{min(numbering)}]."), extractive,
+                                     extractive.passages, _text_of(qa), "m")
+    assert written.generated_by == "m" and written.alternative == extractive.text
+    fresh = qa.ask(QUESTION)
+    unsourced = answer_from_generation(_done(fresh, "Somewhere on the moon [999]."), fresh, fresh.passages,
+                                       _text_of(qa), "m")
+    assert unsourced.generated_by is None and unsourced.alternative == "Somewhere on the moon."
+
+    q = EvalQuestion("q1", QUESTION, [extractive.text], True)
+    rows = [{"answerable": True, "llm": _Scorer._llm_row(q, a, a.text, a.citations)} for a in (written, unsourced)]
+    assert rows[0]["llm"]["written"] == "In Oman." and rows[0]["llm"]["extractive"] == extractive.text
+    assert rows[1]["llm"]["written"] == "Somewhere on the moon." and rows[1]["llm"]["extractive_f1"] == 1.0
+    metrics = _llm_metrics(rows)
+    assert metrics["llm.extractive_f1"] == 1.0 and metrics["llm.written_f1"] < 1.0

@@ -334,7 +334,16 @@ class _Scorer:
     @staticmethod
     def _llm_row(q: EvalQuestion, a: Answer, prediction: str, citations: Sequence[Citation]) -> dict[str, Any]:
         unsourced = bool(a.notice and UNSOURCED in a.notice)
+        # Both answers to the question, shown or not: what the model wrote and what the reader extracted.
+        if a.generated_by:  # the model's answer is shown; the reader's (if it answered) is the alternative
+            written, extractive = (strip_markers(a.text) if a.answerable else ""), a.alternative or ""
+        else:  # the reader's answer is shown; an unsourced reply of the model is the alternative
+            written, extractive = strip_markers(a.alternative or ""), (a.text if a.answerable else "")
         return {
+            "written": written,
+            "extractive": extractive,
+            "written_f1": M.max_over_gold(M.f1, written, q.answers) if q.answerable else None,
+            "extractive_f1": M.max_over_gold(M.f1, extractive, q.answers) if q.answerable else None,
             "generated": a.generated_by is not None,
             "unsourced": unsourced,
             "failed": bool(a.notice) and not unsourced,
@@ -474,6 +483,9 @@ def _llm_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "llm.citation_precision": (sum(x["cited_with_gold"] for x in answerable) / cited) if cited else None,
         "llm.unsourced_rate": M.mean(float(x["unsourced"]) for x in llm),
         "llm.failure_rate": M.mean(float(x["failed"]) for x in llm),
+        # The model's reply (cited or not, markers stripped) and the reader's answer, F1 on the same questions.
+        "llm.written_f1": M.mean(x["written_f1"] for x in answerable if x.get("written_f1") is not None),
+        "llm.extractive_f1": M.mean(x["extractive_f1"] for x in answerable if x.get("extractive_f1") is not None),
     }
 
 

@@ -215,6 +215,9 @@ class Answer:
     generated_by: str | None = None
     # One line on what went wrong when a configured language model could not answer (the text is then extractive).
     notice: str | None = None
+    # With a language model: the other answer to the same question, kept so the two can be compared (eval):
+    # on a written answer, the extractive reader's; on an extractive fallback, the model's unshown reply.
+    alternative: str | None = None
 
     @property
     def confidence_label(self) -> str:
@@ -236,6 +239,7 @@ class Answer:
             "signals": dict(self.signals),
             "generated_by": self.generated_by,
             "notice": self.notice,
+            "alternative": self.alternative,
         }
 
     @classmethod
@@ -253,6 +257,7 @@ class Answer:
             signals=dict(data.get("signals") or {}),
             generated_by=data.get("generated_by"),
             notice=data.get("notice"),
+            alternative=data.get("alternative"),
         )
 
 

@@ -54,7 +54,7 @@ def answer_from_generation(
     if done.reply.not_found:
         return Answer(extractive.question, NOT_FOUND, False, extractive.confidence, [], extractive.passages,
                       timings, extractive.rewritten_question, extractive.question_type, dict(extractive.signals),
-                      generated_by=model)
+                      generated_by=model, alternative=_answered(extractive))
     citations: list[Citation] = []
     for k, sentence in enumerate((done.prompt.numbering[n] for n in done.reply.cited), start=1):
         text = text_of(sentence.doc_id)
@@ -63,13 +63,19 @@ def answer_from_generation(
     before = {id(c): c.n for c in citations}
     verified = verify_citations(citations, text_of)
     if not verified:
+        extractive.alternative = done.reply.text
         return fallback(extractive, f"the language model's answer {UNSOURCED}; showing the extractive answer",
                         timings)
     kept = {before[id(c)]: c.n for c in verified}
     signals = {**extractive.signals, "llm_citations": float(len(verified))}
     return Answer(extractive.question, _renumber(done.reply.text, kept), True, extractive.confidence, verified,
                   extractive.passages, timings, extractive.rewritten_question, extractive.question_type, signals,
-                  generated_by=model)
+                  generated_by=model, alternative=_answered(extractive))
+
+
+def _answered(extractive: Answer) -> str | None:
+    """The reader's answer text, None when it declined."""
+    return extractive.text if extractive.answerable else None
 
 
 def fallback(extractive: Answer, notice: str, timings: dict[str, float] | None = None) -> Answer:
