@@ -99,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
                          "articles)")
     sp.add_argument("--newsqa", default=None, metavar="FILE",
                     help="SQuAD-format NewsQA file (default: ../shared/datasets/newsqa-dev.json; skipped if absent)")
+    sp.add_argument("--milvus", action="store_true",
+                    help="add the Milvus section: NewsQA and 100k/1M synthetic chunks on Milvus vs embedded FAISS "
+                         "(on --store's server, else one started here in `unshare -n`, which needs root)")
+    sp.add_argument("--milvus-sizes", default=None, metavar="N,N", help="synthetic sizes of that section")
     llm(sp)
     return p
 
@@ -257,7 +261,9 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench import run_bench
 
     run_bench(out=args.out, index_dir=args.index_dir, quick=args.quick, load=args.load, articles=args.articles,
-              questions=args.questions, newsqa=args.newsqa, settings=settings)
+              questions=args.questions, newsqa=args.newsqa, settings=settings.with_(store=""),
+              milvus=(settings.store or "") if args.milvus or settings.store else None,
+              milvus_scales=[int(n) for n in args.milvus_sizes.split(",")] if args.milvus_sizes else None)
     return EXIT_OK
 
 

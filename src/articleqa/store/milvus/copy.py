@@ -54,7 +54,7 @@ class Kept:
         docs = [d for d in records.all_meta(base.client, base.names.records) if d[0].doc_id not in remove]
         keep_ids = {m.doc_id for m, _n, _l in docs}
         chunks = sorted((c for c in records.iterate(base.client, base.names.chunks, "row >= 0",
-                                                    [*CHUNK_FIELDS, "vector"]) if c["doc_id"] in keep_ids),
+                                                    [*CHUNK_FIELDS, "content_hash", "vector"]) if c["doc_id"] in keep_ids),
                         key=lambda c: int(c["row"]))
         unit_map = np.full(int(base.manifest["sentences"]["n_units"]), -1, dtype=np.int64)
         pos = 0

@@ -4,7 +4,9 @@ pymilvus is imported only here and only when such a URI is given: the embedded s
 
 from __future__ import annotations
 
+import logging
 import re
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -62,6 +64,11 @@ def parse_target(value: str, token: str = "") -> MilvusTarget:
     return MilvusTarget(parts.hostname, port, collection, parts.scheme.lower() == "milvus+tls", token)
 
 
+def _unreachable(target: MilvusTarget, reason: str) -> InputError:
+    return InputError(f"cannot reach Milvus at {target.uri} ({reason}); start the server or fix --store "
+                      "(a token goes in ARTICLEQA_MILVUS_TOKEN)")
+
+
 def connect(target: MilvusTarget) -> Any:
     """A MilvusClient for ``target``; unreachable or refused → InputError naming the URI and the fix."""
     try:
@@ -70,11 +77,14 @@ def connect(target: MilvusTarget) -> Any:
         raise InputError(
             f"--store {target.uri} needs the Milvus client: pip install 'articleqa[milvus]'"
         ) from exc
+    # pymilvus logs every failed call at ERROR (an absent alias is how we learn there is no index yet) and
+    # a refused connection only after its whole timeout: our own one-line messages say what matters.
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    try:
+        socket.create_connection((target.host, target.port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise _unreachable(target, exc.strerror or str(exc)) from exc
     try:
         return MilvusClient(uri=target.endpoint, token=target.token or "", timeout=CONNECT_TIMEOUT_S)
     except Exception as exc:  # pymilvus raises MilvusException or grpc errors, both say little on their own
-        reason = str(getattr(exc, "message", "") or exc).splitlines()[0][:200]
-        raise InputError(
-            f"cannot reach Milvus at {target.uri} ({reason}); start the server or fix --store "
-            f"(a token goes in ARTICLEQA_MILVUS_TOKEN)"
-        ) from exc
+        raise _unreachable(target, str(getattr(exc, "message", "") or exc).splitlines()[0][:200]) from exc
