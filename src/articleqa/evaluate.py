@@ -575,8 +575,8 @@ def _run_squad(ds: EvalDataset, questions: list[EvalQuestion], settings: Setting
     build_settings = settings.with_(store=scratch_store(settings.store, f"eval_{os.getpid()}")) if settings.store else settings
     with tempfile.TemporaryDirectory(prefix="articleqa-eval-") as tmp:
         t0 = time.perf_counter()
-        qa = Assistant.build(docs, index_dir=Path(tmp) / "index", settings=build_settings, progress=progress,
-                             rebuild=bool(settings.store))
+        fresh = {"rebuild": True} if settings.store else {}  # a collection left by a killed eval is replaced
+        qa = Assistant.build(docs, index_dir=Path(tmp) / "index", settings=build_settings, progress=progress, **fresh)
         build_seconds = time.perf_counter() - t0
         try:
             info = _jsonable(qa.info())
@@ -584,7 +584,7 @@ def _run_squad(ds: EvalDataset, questions: list[EvalQuestion], settings: Setting
             results, seconds = _run_settings(qa, questions, (PER_DOC, CORPUS), _Scorer(qa), progress)
         finally:
             _close(qa)
-            drop = getattr(qa.store, "drop_everything", None)
+            drop = getattr(getattr(qa, "store", None), "drop_everything", None)
             if callable(drop):
                 drop()
     index_info: dict[str, Any] = {
