@@ -9,6 +9,7 @@ it uses that server, whose memory this machine cannot see."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -162,6 +163,9 @@ def run_milvus_section(
             "--sizes", ",".join(map(str, sizes)), *(["--newsqa", str(newsqa)] if newsqa else []),
             *(["--store", store] if store else [])]
     if not store:
+        if importlib.util.find_spec("milvus") is None or importlib.util.find_spec("pymilvus") is None:
+            return {"skipped": "the Milvus server and client are not installed: pip install -e '.[dev]' "
+                               "(milvus==2.3.5, pymilvus==2.5.18), or give --store milvus://HOST:PORT"}
         if os.geteuid() != 0 or not shutil.which("unshare"):
             return {"skipped": "starting a Milvus server needs a private network namespace (root, unshare -n); "
                                "or give --store milvus://HOST:PORT"}
@@ -191,3 +195,38 @@ def _quote(arg: str) -> str:
 
 if __name__ == "__main__":
     _main()
+
+
+def _row(what: str, name: str, e: dict[str, Any]) -> str:
+    q = e.get("question_ms", {})
+    dense = e.get("dense_search_ms", {})
+    server = e.get("server") or {}
+    index = e.get("vector_index", {}).get("index_type") or e.get("vector_index", {}).get("kind", "")
+    mem = f"{server.get('rss_mb')} / {server.get('peak_rss_mb')}" if server.get("rss_mb") is not None else "—"
+    return (f"| {what} | {name} | {e.get('index_s', '—')} | {q.get('p50', '—')} / {q.get('p95', '—')} | "
+            f"{e.get('recall_at_10', '—')} | {dense.get('p50', '—')} | {index or '—'} | {mem} |")
+
+
+def milvus_markdown(report: dict[str, Any]) -> list[str]:
+    """The Milvus section of bench.md: one row per corpus and backend."""
+    m = report.get("milvus")
+    if not m:
+        return []
+    lines = ["## Milvus vs embedded FAISS", ""]
+    if "skipped" in m or m.get("measured") is False:
+        return [*lines, f"Not measured: {m.get('skipped') or m.get('reason')}.", ""]
+    lines += ["| corpus | store | index s | question p50 / p95 ms | dense recall@10 | dense search p50 ms | "
+              "index | server RSS / peak MiB |", "|---|---|---|---|---|---|---|---|"]
+    if "newsqa" in m:
+        n = m["newsqa"]
+        for name in ("embedded", "milvus"):
+            lines.append(_row(f"NewsQA ({n[name]['n_chunks']:,} chunks)", name, n[name]))
+    for s in m.get("scales", []):
+        for name in ("embedded", "milvus"):
+            lines.append(_row(f"synthetic {s['n']:,}", name, s[name]))
+    if "newsqa" in m:
+        lines += ["", f"NewsQA: {m['newsqa']['identical_answers']} of {m['newsqa']['milvus']['n_questions']} answers "
+                      "(text and citations) identical between the stores."]
+    lines += ["", f"Idle server: {m.get('server_idle')}. Complete: {m.get('complete')}. Question times are the whole "
+                  "pipeline (retrieval, reader, verified quotes) through `Assistant.ask`.", ""]
+    return lines

@@ -14,6 +14,7 @@ from .schema import PLACEHOLDER_DIM, pieces
 BLOB_PIECE = 60_000  # base64 is ASCII: one byte a character
 PLACEHOLDER = [1.0] + [0.0] * (PLACEHOLDER_DIM - 1)
 BATCH = 500  # keys per `in [...]` expression
+BLOB_BATCH = 300  # blob pieces per answer: 300 × 60 kB stays well under gRPC's 64 MB
 
 
 def _row(kind: str, name: str, seq: int, payload: str, position: int = 0) -> dict[str, Any]:
@@ -63,8 +64,22 @@ def read_named(
 
 
 def read_blob(client: Any, collection: str, name: str) -> bytes | None:
-    found = read_named(client, collection, "blob", [name])
-    return base64.b64decode(found[name]) if name in found else None
+    """A blob read piece range by piece range: a large one (BM25 of 100k chunks is ~80 MB encoded) is more than
+    gRPC's 64 MB message limit in one answer."""
+    where = f'kind == "blob" and name == {json.dumps(name)}'
+    seqs = sorted(int(r["seq"]) for r in client.query(collection, filter=where, output_fields=["seq"],
+                                                      consistency_level="Strong"))
+    if not seqs:
+        return None
+    parts: list[tuple[int, str]] = []
+    for i in range(0, len(seqs), BLOB_BATCH):
+        part = seqs[i : i + BLOB_BATCH]
+        rows = client.query(collection, filter=f"{where} and seq in [{','.join(map(str, part))}]",
+                            output_fields=["seq", "payload"], consistency_level="Strong")
+        parts.extend((int(r["seq"]), r["payload"]) for r in rows)
+    if [s for s, _p in sorted(parts)] != list(range(len(seqs))):
+        raise ValueError(f"blob {name!r} has missing pieces")
+    return base64.b64decode("".join(p for _s, p in sorted(parts)))
 
 
 def iterate(client: Any, collection: str, filter_: str, fields: list[str], batch: int = 2000) -> Iterator[dict[str, Any]]:

@@ -64,20 +64,16 @@ class MilvusStore:
         """The generation the alias points at (None: no index yet)."""
         try:
             described = self.client.describe_alias(self.target.collection)
-        except Exception:
-            if self.client.has_collection(self.target.collection) and not self._is_alias():
+        except Exception as exc:
+            if "not found" not in str(exc).lower():
+                raise IndexError_(f"Milvus at {self.target.uri} did not answer ({str(exc)[:200]})") from exc
+            if self.client.has_collection(self.target.collection):
                 raise IndexError_(
                     f"{self.target.uri}: {self.target.collection!r} is a collection articleqa did not write; "
                     f"pick another collection name in --store"
                 ) from None
             return None
         return GenerationNames.from_chunks(str(described["collection_name"]))
-
-    def _is_alias(self) -> bool:
-        with contextlib.suppress(Exception):
-            self.client.describe_alias(self.target.collection)
-            return True
-        return False
 
     def exists(self) -> bool:
         return self.current() is not None
