@@ -204,3 +204,20 @@ def test_a_write_killed_at_any_point_leaves_the_collection_answering(point, milv
         assert len(MilvusStore(parse_target(uri))._generations()) <= 2
     finally:
         MilvusStore(parse_target(uri)).drop_everything()
+
+
+def test_the_bench_section_measures_milvus_against_the_embedded_store(milvus, pair, tmp_path) -> None:
+    from articleqa.bench.milvus import milvus_markdown, run_milvus_section
+    from articleqa.bench.scale import write_scale_data
+
+    embedder = pair[1].embedder
+    texts = [c.text for c in pair[1]._current().chunks(range(pair[1]._current().n_chunks))]
+    base = pair[1]._current().chunk_vectors(slice(None))
+    data = write_scale_data(tmp_path, base, texts, QUESTIONS[:3], embedder.encode(QUESTIONS[:3]))
+    result = run_milvus_section(data, [2000], None, milvus.uri("bench_section"), timeout=1200, progress=False)
+    assert result["complete"], result
+    row = result["scales"][0]
+    for name in ("embedded", "milvus"):
+        assert row[name]["recall_at_10"] == 1.0  # exact search on both sides at this size
+        assert row[name]["question_ms"]["n"] == 3 and row[name]["index_s"] > 0
+    assert "| synthetic 2,000 | milvus |" in "\n".join(milvus_markdown({"milvus": result}))

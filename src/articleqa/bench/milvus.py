@@ -122,7 +122,7 @@ def _newsqa(path: Path, n_questions: int, uri: str, work: Path, pid: int | None,
 
 
 def _main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m articleqa.bench.milvus")
+    p = argparse.ArgumentParser(prog="articleqa.bench.milvus worker")
     p.add_argument("--data", required=True, help="scale-data folder (base.npy, queries.npy, meta.json)")
     p.add_argument("--sizes", default="", help="comma-separated synthetic sizes")
     p.add_argument("--newsqa", default=None)
@@ -159,7 +159,8 @@ def run_milvus_section(
     data: Path, sizes: Sequence[int], newsqa: Path | None, store: str, timeout: float, progress: bool,
 ) -> dict[str, Any]:
     """The worker in its own process: in `unshare -n` with a server of its own, or against ``store``."""
-    args = [sys.executable, "-m", "articleqa.bench.milvus", "--data", str(data),
+    args = [sys.executable, "-c", "import sys; from articleqa.bench.milvus import _main; _main(sys.argv[1:])",
+            "--data", str(data),
             "--sizes", ",".join(map(str, sizes)), *(["--newsqa", str(newsqa)] if newsqa else []),
             *(["--store", store] if store else [])]
     if not store:
@@ -192,9 +193,6 @@ def _quote(arg: str) -> str:
 
     return shlex.quote(arg)
 
-
-if __name__ == "__main__":
-    _main()
 
 
 def _row(what: str, name: str, e: dict[str, Any]) -> str:
