@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .common import COLD_QUESTION, peak_rss_mb, say, summarize
+from .latency import stage_latencies
 from .scale import K, _exact_topk, _recall, synthetic_vectors
 
 MILVUS_SCALES = (100_000, 1_000_000)
@@ -60,7 +61,9 @@ def _ask(qa: Any, questions: Sequence[str]) -> tuple[dict[str, Any], list[Any]]:
         t = time.perf_counter()
         answers.append(qa.ask(q))
         wall.append((time.perf_counter() - t) * 1000)
-    return {"question_ms": summarize(wall), "n_questions": len(questions)}, answers
+    stages = stage_latencies([a.timings_ms for a in answers])
+    return {"question_ms": summarize(wall), "n_questions": len(questions),
+            "stage_p50_ms": {k: v["p50"] for k, v in stages.items()}}, answers
 
 
 def _same(a: Any, b: Any) -> bool:
