@@ -45,6 +45,7 @@ def test_the_milvus_token_comes_from_the_environment_and_is_never_shown(monkeypa
     ("milvus://127.0.0.1:x/news", "has a bad port"),
     ("milvus://127.0.0.1:19530/9news", "must be letters, digits and underscores"),
     ("postgres://127.0.0.1/news", "is not a store URI"),
+    ("milvus://root:Milvus@127.0.0.1:19530/news", "put the credentials in ARTICLEQA_MILVUS_TOKEN"),
 ])
 def test_a_bad_or_unreachable_store_is_one_line_and_exit_2(uri, says, capsys) -> None:
     assert main(["ask", "Where are the talks held?", "--store", uri]) == 2

@@ -51,6 +51,9 @@ def parse_target(value: str, token: str = "") -> MilvusTarget:
     parts = urlsplit(value.strip())
     if parts.scheme.lower() not in {"milvus", "milvus+tls"} or not parts.hostname:
         raise InputError(f"--store {value!r} is not a Milvus URI; {_EXAMPLE}")
+    if parts.username or parts.password:  # the URI is shown in messages and reports; a secret must not be
+        raise InputError("--store: put the credentials in ARTICLEQA_MILVUS_TOKEN, not in the URI; "
+                         "e.g. --store milvus://HOST:19530/articleqa")
     try:
         port = parts.port or DEFAULT_PORT
     except ValueError as exc:
