@@ -28,6 +28,7 @@ BATCH = 1000  # keys per `in [...]` expression
 # writer checked with a Strong read that every row is visible before it swapped the alias, so a bounded-staleness
 # read sees them too. A key lookup that comes back short is asked again with Strong (a lagging replica).
 READ = "Bounded"
+QUERY_WINDOW = 16_384  # Milvus' largest result window for one query
 CACHE_ROWS = 50_000
 CHUNK_FIELDS = ["row", "chunk_id", "doc_id", "text", "text_in_document", "start", "end", "n_tokens",
                 "unit_lo", "unit_hi"]
@@ -237,9 +238,13 @@ class MilvusSnapshot:
         ids = list(dict.fromkeys(doc_ids))
         found: list[int] = []
         for i in range(0, len(ids), BATCH):
-            part = "[" + ",".join(json.dumps(d) for d in ids[i : i + BATCH]) + "]"
-            found.extend(int(r["row"]) for r in records.iterate(
-                self.client, self.names.chunks, f"doc_id in {part}", ["row"]))
+            where = "doc_id in [" + ",".join(json.dumps(d) for d in ids[i : i + BATCH]) + "]"
+            # One query answers the usual filter; an iterator (several calls) only when it may hold more rows.
+            rows = self.client.query(self.names.chunks, filter=where, output_fields=["row"], limit=QUERY_WINDOW,
+                                     consistency_level=READ)
+            if len(rows) >= QUERY_WINDOW:
+                rows = list(records.iterate(self.client, self.names.chunks, where, ["row"]))
+            found.extend(int(r["row"]) for r in rows)
         return np.sort(np.asarray(found, dtype=np.int64))
 
     def _all(self) -> dict[str, tuple[DocumentMeta, int, int]]:
