@@ -135,10 +135,11 @@ class MilvusSnapshot:
         hits = self.client.search(
             self.names.chunks, data=[np.asarray(query_vector, dtype=np.float32).tolist()],
             limit=min(k, self.n_chunks, 16_384), filter=f"row in {ints(rows)}" if rows is not None else "",
-            output_fields=["vector"], search_params={"metric_type": "IP", "params": dict(self.spec.search)},
+            output_fields=[*CHUNK_FIELDS, "vector"], search_params={"metric_type": "IP", "params": dict(self.spec.search)},
             consistency_level=READ,
         )[0]
         found = np.fromiter((int(h["id"]) for h in hits), dtype=np.int64, count=len(hits))
+        self._remember([{**h["entity"], "row": int(h["id"])} for h in hits])  # the passages' records, no extra call
         vectors = np.asarray([h["entity"]["vector"] for h in hits], dtype=np.float32)
         return found, exact_scores(vectors, query_vector)
 
@@ -147,28 +148,31 @@ class MilvusSnapshot:
 
     def chunk_vectors(self, rows: Sequence[int] | slice) -> np.ndarray:
         wanted = list(range(self.n_chunks))[rows] if isinstance(rows, slice) else [int(r) for r in rows]
-        found: dict[int, np.ndarray] = {}
-        for i in range(0, len(wanted), BATCH):
-            part = wanted[i : i + BATCH]
-            for r in self._query(self.names.chunks, f"row in {ints(part)}", ["row", "vector"], len(set(part))):
-                found[int(r["row"])] = np.asarray(r["vector"], dtype=np.float32)
-        dim = int(self.manifest["dim"])
-        return np.stack([found[r] for r in wanted]) if wanted else np.zeros((0, dim), dtype=np.float32)
+        if not wanted:
+            return np.zeros((0, int(self.manifest["dim"])), dtype=np.float32)
+        got = {int(c["row"]): c["vector"] for c in self._chunk_rows(wanted, vectors=True)}
+        return np.asarray([got[r] for r in wanted], dtype=np.float32)
 
     def chunk_similarities(self, rows: Sequence[int], query_vector: np.ndarray) -> np.ndarray:
         return self.chunk_vectors(rows) @ query_vector
 
     # ------------------------------------------------------------ sentences
-    def _chunk_rows(self, rows: Sequence[int]) -> list[dict[str, Any]]:
-        """Chunk records (without vectors) for rows, cached."""
-        missing = [int(r) for r in dict.fromkeys(int(r) for r in rows) if int(r) not in self._chunks]
-        if len(self._chunks) + len(missing) > CACHE_ROWS:
+    def _remember(self, rows: Sequence[dict[str, Any]]) -> None:
+        if len(self._chunks) + len(rows) > CACHE_ROWS:
             self._chunks.clear()
+        for r in rows:
+            self._chunks[int(r["row"])] = {**self._chunks.get(int(r["row"]), {}), **r}
+
+    def _chunk_rows(self, rows: Sequence[int], vectors: bool = False) -> list[dict[str, Any]]:
+        """Chunk records for rows (with their vectors when asked), cached: the dense search already brought its
+        candidates', so a question usually asks the server only for the rows BM25 alone found."""
+        wanted = [int(r) for r in rows]
+        missing = [r for r in dict.fromkeys(wanted) if r not in self._chunks or (vectors and "vector" not in self._chunks[r])]
+        fields = [*CHUNK_FIELDS, "vector"] if vectors else CHUNK_FIELDS
         for i in range(0, len(missing), BATCH):
             part = missing[i : i + BATCH]
-            for r in self._query(self.names.chunks, f"row in {ints(part)}", CHUNK_FIELDS, len(part)):
-                self._chunks[int(r["row"])] = r
-        return [self._chunks[int(r)] for r in rows if int(r) in self._chunks]
+            self._remember(self._query(self.names.chunks, f"row in {ints(part)}", fields, len(part)))
+        return [self._chunks[r] for r in wanted if r in self._chunks]
 
     def _unit_rows(self, units: Sequence[int]) -> dict[int, tuple[int, int, np.ndarray]]:
         missing = [u for u in dict.fromkeys(units) if u not in self._units]
