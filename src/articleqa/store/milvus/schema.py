@@ -15,7 +15,6 @@ The alias ``{collection}`` names the current generation's ``_chunks`` collection
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +25,6 @@ PIECE_CHARS = 16_000  # ≤ 4 UTF-8 bytes a character: a piece always fits one V
 META_CHARS = 1_000  # source/author kept on chunk rows for expressions (the full values live in records)
 ID_CHARS = 256
 PLACEHOLDER_DIM = 2
-HNSW_LIMIT = 0  # HNSW is supported (explicit spec) but not chosen: IVF built faster at equal recall (dense.py)
 
 
 @dataclass(frozen=True)
@@ -58,10 +56,6 @@ def choose_index(n_vectors: int) -> MilvusIndexSpec:
         return MilvusIndexSpec("flat")
     nlist = min(65_536, ivf_lists(n_vectors))
     return MilvusIndexSpec("ivf", {"nlist": nlist}, {"nprobe": min(IVF_NPROBE, nlist)})
-
-
-def hnsw_spec(m: int = 32, ef_construction: int = 64, ef: int = 96) -> MilvusIndexSpec:
-    return MilvusIndexSpec("hnsw", {"M": m, "efConstruction": ef_construction}, {"ef": ef})
 
 
 @dataclass(frozen=True)
@@ -165,7 +159,3 @@ def create_generation(client: Any, names: GenerationNames, dim: int, spec: Milvu
 def pieces(text: str) -> list[str]:
     """``text`` cut into VARCHAR-sized pieces (at least one, so an empty text is stored too)."""
     return [text[i : i + PIECE_CHARS] for i in range(0, max(len(text), 1), PIECE_CHARS)] or [""]
-
-
-def n_pieces(n_chars: int) -> int:
-    return max(1, math.ceil(n_chars / PIECE_CHARS))
