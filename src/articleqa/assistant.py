@@ -35,7 +35,7 @@ from .progress import Progress, progress_for
 from .question import classify, clean_question
 from .records import AddReport, Answer, Document, DocumentInfo, Skipped
 from .retrieval import retrieve
-from .store import IndexStore, Snapshot
+from .store import AnySnapshot, Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def make_generator(settings: Settings) -> Generator | None:
         raise InputError(f"the language model settings are not usable: {exc}") from exc
 
 
-def _document_texts(snap: Snapshot | None) -> Callable[[str], str | None]:
+def _document_texts(snap: AnySnapshot | None) -> Callable[[str], str | None]:
     """Stored document texts by id, each read once: what citations are verified against."""
     texts: dict[str, str | None] = {}
 
@@ -106,7 +106,7 @@ def _source_key(source: str) -> str:
         return source
 
 
-def _older_versions(base: Snapshot, read: Sequence[Document], skipped: Sequence[Skipped]) -> list[DocumentInfo]:
+def _older_versions(base: AnySnapshot, read: Sequence[Document], skipped: Sequence[Skipped]) -> list[DocumentInfo]:
     """Documents the index holds from a file that was just read again and now reads differently: the file's
     current documents replace them. A file with any unreadable part keeps its old documents (nothing is lost
     to a half-read file)."""
@@ -129,14 +129,18 @@ def _older_versions(base: Snapshot, read: Sequence[Document], skipped: Sequence[
 class Assistant:
     """Build or open an index, then ask questions about its articles."""
 
-    def __init__(self, index_dir: str | Path, settings: Settings, embedder: Embedder) -> None:
+    def __init__(
+        self, index_dir: str | Path, settings: Settings, embedder: Embedder, store: Store | None = None
+    ) -> None:
         self.index_dir = Path(index_dir)
+        self.where = settings.location  # the folder or the Milvus URI, for messages
         self.settings = settings
         self.embedder = embedder
         self.reader = shared_reader(settings.reader_model, settings.reader_threads)
-        self.store = IndexStore(self.index_dir, crash_at=settings.crash_at)
+        self.store = store or open_store(settings.store, self.index_dir, token=settings.milvus_token,
+                                         crash_at=settings.crash_at)
         self.generator = make_generator(settings)
-        self._snapshot: Snapshot | None = None
+        self._snapshot: AnySnapshot | None = None
         self._stamp: tuple[int, int] = (0, 0)
         self._snap_lock = threading.Lock()
         # Recent answers by (question, rewrite source, filters, generation): replaying a chat's history
@@ -159,14 +163,14 @@ class Assistant:
     ) -> Assistant:
         """Index ``sources`` (files, folders or Documents) into ``index_dir``, creating it if needed."""
         settings = (settings or Settings.from_env()).with_(model=model, index_dir=str(index_dir) if index_dir else None)
-        store = IndexStore(settings.index_dir, crash_at=settings.crash_at)
+        store = open_store(settings.store, settings.index_dir, token=settings.milvus_token, crash_at=settings.crash_at)
         if store.exists() and not rebuild:
             qa = cls.open(settings.index_dir, settings=settings, model=model)
         else:
             # A rebuild writes a fresh generation beside the old one and swaps it in: a crash midway keeps
             # the old index, and a damaged old index is never read.
             settings = settings.with_(model=settings.model or DEFAULT_MODEL)
-            qa = cls(settings.index_dir, settings, shared_embedder(settings))
+            qa = cls(settings.index_dir, settings, shared_embedder(settings), store)
         qa.last_report = qa.add(sources, progress=progress, fresh=rebuild)
         return qa
 
@@ -176,22 +180,22 @@ class Assistant:
     ) -> Assistant:
         """Open an existing index; refuses one built with another embedding model than ``model``."""
         settings = (settings or Settings.from_env()).with_(index_dir=str(index_dir) if index_dir else None)
-        store = IndexStore(settings.index_dir)
+        store = open_store(settings.store, settings.index_dir, token=settings.milvus_token, crash_at=settings.crash_at)
         manifest = store.manifest()
         built_with = str(manifest["model"])
         requested = model or settings.model
         if requested and canonical_model_name(requested) != built_with:
             raise ModelMismatchError(
-                f"the index in {settings.index_dir} was built with model {built_with!r}, not {requested!r}; "
+                f"the index in {settings.location} was built with model {built_with!r}, not {requested!r}; "
                 f"use --model {built_with}, or rebuild it with `articleqa index --rebuild PATH... --model {requested}`"
             )
         settings = settings.with_(model=built_with)
-        qa = cls(settings.index_dir, settings, shared_embedder(settings))
+        qa = cls(settings.index_dir, settings, shared_embedder(settings), store)
         qa._current()
         return qa
 
     # ---------------------------------------------------------------- snapshot
-    def _current(self) -> Snapshot | None:
+    def _current(self) -> AnySnapshot | None:
         """The newest complete generation; reopened when any process has written a new one."""
         stamp = self.store.manifest_stamp()
         if self._snapshot is not None and stamp == self._stamp:
@@ -239,7 +243,7 @@ class Assistant:
             base = self.store.open_snapshot() if self.store.exists() and not fresh else None
             if base is not None and base.model != self.embedder.name:
                 raise ModelMismatchError(
-                    f"the index in {self.index_dir} was built with model {base.model!r}, "
+                    f"the index in {self.where} was built with model {base.model!r}, "
                     f"not {self.embedder.name!r}; rebuild it with --rebuild to change models"
                 )
             new_documents: list[Document] = []
@@ -260,7 +264,7 @@ class Assistant:
             to_embed = new_documents
             if base is not None and not base.has_sentences:
                 # An index written before sentence vectors were stored: re-embed its documents too, once.
-                log.info("upgrading the index in %s to store sentence vectors", self.index_dir)
+                log.info("upgrading the index in %s to store sentence vectors", self.where)
                 to_embed = [*(d for d in base.documents() if d.doc_id not in remove), *new_documents]
                 base, remove = None, set()
             prepared = self._embed_documents(to_embed, base, progress)
@@ -279,7 +283,7 @@ class Assistant:
         self._current()
         return report
 
-    def _embed_documents(self, docs: list[Document], base: Snapshot | None, progress: Progress) -> Prepared:
+    def _embed_documents(self, docs: list[Document], base: AnySnapshot | None, progress: Progress) -> Prepared:
         """Segment and embed; sentences whose text is already indexed reuse their stored vectors."""
         prepared = prepare_documents(
             docs,
@@ -311,7 +315,7 @@ class Assistant:
         snap = self._current()
         doc = snap.document(doc_id) if snap else None
         if doc is None:
-            raise InputError(f"no document {doc_id!r} in {self.index_dir}; `articleqa docs` lists the ids")
+            raise InputError(f"no document {doc_id!r} in {self.where}; `articleqa docs` lists the ids")
         return doc
 
     def info(self) -> dict[str, Any]:
@@ -394,7 +398,7 @@ class Assistant:
                 log.warning("%s", event.notice)
                 yield answer_from_failure(event, extractive)
 
-    def _filter_fields(self, snap: Snapshot) -> list[DocFields]:
+    def _filter_fields(self, snap: AnySnapshot) -> list[DocFields]:
         """Every document's filterable fields, read once per generation (generations never change)."""
         cached = self._fields
         if cached is not None and cached[0] == snap.generation:
@@ -403,19 +407,19 @@ class Assistant:
         self._fields = (snap.generation, fields)
         return fields
 
-    def _scope(self, snap: Snapshot | None, doc_ids: Sequence[str] | None, filters: Filters) -> list[str] | None:
+    def _scope(self, snap: AnySnapshot | None, doc_ids: Sequence[str] | None, filters: Filters) -> list[str] | None:
         """The documents a question may search (None: all): ``doc_ids`` ∩ the filters' matches, resolved
         before ranking. InputError when that is nothing: "the articles don't say" would hide the mistake."""
         if doc_ids is not None:
             if not any(snap is not None and snap.has_document(d) for d in doc_ids):
                 raise InputError(
-                    f"no document {', '.join(map(repr, doc_ids))} in {self.index_dir}; `articleqa docs` lists the ids"
+                    f"no document {', '.join(map(repr, doc_ids))} in {self.where}; `articleqa docs` lists the ids"
                     if doc_ids else "doc_ids is empty; give document ids (`articleqa docs` lists them), or None for all"
                 )
         if not filters.active:
             return list(doc_ids) if doc_ids is not None else None
         if snap is None:
-            raise InputError(f"no documents in {self.index_dir} to filter; add some with `articleqa index PATH...`")
+            raise InputError(f"no documents in {self.where} to filter; add some with `articleqa index PATH...`")
         matching = filters.select(self._filter_fields(snap))
         if doc_ids is None:
             return matching
@@ -472,7 +476,7 @@ class Assistant:
         return answer
 
     def _answer(
-        self, question: str, snap: Snapshot | None, k: int, doc_ids: Sequence[str] | None, asked_as: str | None,
+        self, question: str, snap: AnySnapshot | None, k: int, doc_ids: Sequence[str] | None, asked_as: str | None,
         t0: float,
     ) -> Answer:
         info = classify(question)

@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def index_dir(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--index-dir", default=None, help="index folder (default: ./index or ARTICLEQA_INDEX_DIR)")
+        sp.add_argument("--store", default=None, metavar="URI",
+                        help="keep the index on a Milvus server instead: milvus://HOST:PORT[/COLLECTION] "
+                             "(token from ARTICLEQA_MILVUS_TOKEN; default: the embedded index in --index-dir)")
 
     sp = sub.add_parser("index", help="add files or folders to the index")
     sp.add_argument("paths", nargs="*", metavar="PATH")
@@ -97,6 +100,10 @@ def _parser() -> argparse.ArgumentParser:
                          "articles)")
     sp.add_argument("--newsqa", default=None, metavar="FILE",
                     help="SQuAD-format NewsQA file (default: ../shared/datasets/newsqa-dev.json; skipped if absent)")
+    sp.add_argument("--milvus", action="store_true",
+                    help="add the Milvus section: NewsQA and 100k/1M synthetic chunks on Milvus vs embedded FAISS "
+                         "(on --store's server, else one started here in `unshare -n`, which needs root)")
+    sp.add_argument("--milvus-sizes", default=None, metavar="N,N", help="synthetic sizes of that section")
     llm(sp)
     return p
 
@@ -107,11 +114,12 @@ def _print_json(data: Any) -> None:
 
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from .assistant import Assistant
-    from .store import IndexStore
+    from .store import open_store
 
     paths = list(args.paths)
     if args.rebuild and not paths:
-        store = IndexStore(settings.index_dir)  # a file given as --index-dir is its own error, said as such
+        # a file given as --index-dir is its own error, said as such
+        store = open_store(settings.store, settings.index_dir, token=settings.milvus_token)
         try:
             paths = list(store.manifest().get("sources", []))
         except ArticleQAError:
@@ -135,7 +143,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         rate = report.n_sentences_embedded / report.seconds if report.seconds else 0.0
         print(f"indexed {len(report.added)} new document(s), {report.n_chunks} chunk(s), "
               f"{report.n_sentences_embedded:,} sentence(s) embedded ({rate:,.0f}/s) in {report.seconds:.1f}s "
-              f"→ {settings.index_dir} now holds {info.get('n_documents', 0)} document(s), "
+              f"→ {settings.location} now holds {info.get('n_documents', 0)} document(s), "
               f"{info.get('n_chunks', 0)} chunk(s)")
         for d in report.duplicates:
             print(f"already indexed (no change): {d.source or d.title} [{d.doc_id}]")
@@ -184,8 +192,8 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         unknown = [d for d in args.doc_ids if d not in known]
         if unknown:
             raise ArticleQAError(
-                f"no document {', '.join(map(repr, unknown))} in {qa.index_dir}; "
-                f"`articleqa docs --index-dir {qa.index_dir}` lists the ids"
+                f"no document {', '.join(map(repr, unknown))} in {qa.where}; "
+                f"`articleqa docs {'--store' if settings.store else '--index-dir'} {qa.where}` lists the ids"
             )
     answer = None
     streamed = False
@@ -257,7 +265,9 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench import run_bench
 
     run_bench(out=args.out, index_dir=args.index_dir, quick=args.quick, load=args.load, articles=args.articles,
-              questions=args.questions, newsqa=args.newsqa, settings=settings)
+              questions=args.questions, newsqa=args.newsqa, settings=settings.with_(store=""),
+              milvus=(settings.store or "") if args.milvus or settings.store else None,
+              milvus_scales=[int(n) for n in args.milvus_sizes.split(",")] if args.milvus_sizes else None)
     return EXIT_OK
 
 
@@ -270,7 +280,8 @@ COMMANDS = {
 def _settings(args: argparse.Namespace) -> Settings:
     """The one Settings of this command: the environment, then the command's own options."""
     return Settings.from_env(
-        index_dir=getattr(args, "index_dir", None), model=getattr(args, "model", None),
+        index_dir=getattr(args, "index_dir", None), store=getattr(args, "store", None),
+        model=getattr(args, "model", None),
         fusion=getattr(args, "fusion", None), llm_url=getattr(args, "llm_url", None),
         llm_model=getattr(args, "llm_model", None),
     )

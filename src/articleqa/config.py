@@ -31,6 +31,13 @@ class Settings:
                           f"the bundled {DEFAULT_MODEL})"},
     )
     index_dir: str = field(default=DEFAULT_INDEX_DIR, metadata={"help": "where the index lives"})
+    store: str = field(
+        default="", metadata={"help": "empty: the embedded index in index_dir (default, no network); "
+                                      "milvus://HOST:PORT[/COLLECTION]: the index on that Milvus server"}
+    )
+    milvus_token: str = field(
+        default="", repr=False, metadata={"help": "token (user:password or API key) for that Milvus server", "secret": True}
+    )
     chunk_tokens: int = field(default=200, metadata={"help": "token budget of a chunk (cl100k_base)"})
     chunk_overlap_tokens: int = field(default=30, metadata={"help": "tokens of trailing sentences repeated"})
     top_k: int = field(default=5, metadata={"help": "passages returned with an answer"})
@@ -106,6 +113,11 @@ class Settings:
     @property
     def index_path(self) -> Path:
         return Path(self.index_dir)
+
+    @property
+    def location(self) -> str:
+        """What messages name: the Milvus URI, or the index folder."""
+        return self.store or self.index_dir
 
 
 def _parse(raw: str, type_name: Any, name: str) -> Any:

@@ -58,6 +58,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import random
 import tempfile
 import time
@@ -585,11 +586,15 @@ class _Run:
 def _run_squad(ds: EvalDataset, questions: list[EvalQuestion], settings: Settings, progress: bool) -> _Run:
     """SQuAD files get their own temporary index, scored per document and over the whole corpus."""
     from .assistant import Assistant
+    from .store import scratch_store
 
     docs = _squad_documents(ds, questions)
+    # On a Milvus server the temporary index is a collection of its own, dropped afterwards: never the user's.
+    build_settings = settings.with_(store=scratch_store(settings.store, f"eval_{os.getpid()}")) if settings.store else settings
     with tempfile.TemporaryDirectory(prefix="articleqa-eval-") as tmp:
         t0 = time.perf_counter()
-        qa = Assistant.build(docs, index_dir=Path(tmp) / "index", settings=settings, progress=progress)
+        fresh = {"rebuild": True} if settings.store else {}  # a collection left by a killed eval is replaced
+        qa = Assistant.build(docs, index_dir=Path(tmp) / "index", settings=build_settings, progress=progress, **fresh)
         build_seconds = time.perf_counter() - t0
         try:
             info = _jsonable(qa.info())
@@ -597,6 +602,9 @@ def _run_squad(ds: EvalDataset, questions: list[EvalQuestion], settings: Setting
             results, seconds = _run_settings(qa, questions, (PER_DOC, CORPUS), _Scorer(qa), progress)
         finally:
             _close(qa)
+            drop = getattr(getattr(qa, "store", None), "drop_everything", None)
+            if callable(drop):
+                drop()
     index_info: dict[str, Any] = {
         "dir": None,
         "temporary": True,
@@ -612,7 +620,7 @@ def _run_question_set(questions: list[EvalQuestion], idx: Path, settings: Settin
     """A JSONL question set is asked over an existing index."""
     from .assistant import Assistant
 
-    if not idx.exists():
+    if not settings.store and not idx.exists():
         raise InputError(f"no index at {str(idx)!r}; build one first with `articleqa index articles/`")
     qa = Assistant.open(idx, settings=settings)
     try:

@@ -9,7 +9,7 @@ import socket
 from .assistant import Assistant
 from .config import Settings
 from .errors import InputError
-from .store import IndexStore
+from .store import open_store
 
 log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -81,14 +81,15 @@ def serve(
 
     settings = (settings or Settings.from_env()).with_(index_dir=index_dir)
     credentials = parse_auth(auth or settings.auth)
-    IndexStore(settings.index_dir).manifest()  # cheap checks first: no index here, a file, a damaged manifest
+    # cheap checks first: no index here, a file, a damaged manifest, an unreachable Milvus
+    open_store(settings.store, settings.index_dir, token=settings.milvus_token).manifest()
     check_address(host, port)
     if host not in LOOPBACK:
         print(f"warning: serving on {host}: anyone who can reach this address can use it"
               + ("" if credentials else "; consider --auth user:password"))
     qa = Assistant.open(settings=settings)
     app = build_app(qa)
-    print(f"articleqa: serving {settings.index_dir} at http://{host}:{port}", flush=True)
+    print(f"articleqa: serving {settings.location} at http://{host}:{port}", flush=True)
     app.queue(default_concurrency_limit=8)
     try:
         launch(

@@ -62,12 +62,15 @@ def index_chunks(index_dir: Path) -> tuple[list[str], list[int], np.ndarray]:
     return [c.text for c in chunks], [c.n_tokens for c in chunks], vectors
 
 
-def write_synthetic_index(index_dir: Path, vectors: np.ndarray, texts: Sequence[str], per_doc: int = 10) -> None:
+def write_synthetic_index(
+    index_dir: Path, vectors: np.ndarray, texts: Sequence[str], per_doc: int = 10, store: Any = None
+) -> None:
     """Documents of ``per_doc`` chunks cycling over real chunk texts; each chunk is one sentence unit whose
     vector is the chunk's synthetic vector.
 
     A million synthetic vectors cannot go through ``Assistant.add`` (it would embed real text for hours), so
-    the index is written directly, in the same format a user's index has.
+    the index is written directly, in the same format a user's index has. ``store``: another store to write
+    it to (the Milvus section); default the embedded store in ``index_dir``.
     """
     from ..config import DEFAULT_MODEL
     from ..records import Chunk, Document, NewDocument
@@ -89,6 +92,6 @@ def write_synthetic_index(index_dir: Path, vectors: np.ndarray, texts: Sequence[
             chunks, block, units, [(j, j + 1) for j in range(len(parts))], block.astype(np.float16),
             np.arange(d0, d0 + len(parts), dtype=np.uint64),  # content keys: unique per unit is all that matters
         ))
-    store = IndexStore(index_dir)
+    store = store if store is not None else IndexStore(index_dir)
     with store.lock():
         store.write(docs, set(), model=DEFAULT_MODEL, dim=int(vectors.shape[1]), base=None)

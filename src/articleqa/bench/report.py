@@ -13,6 +13,7 @@ import numpy as np
 
 from .common import load_average
 from .llm import markdown as llm_markdown
+from .milvus import milvus_markdown
 
 TARGETS = {"question_p50_ms": 40.0, "question_p95_ms": 100.0, "indexing_chunks_per_s_ratio": 1.5}
 
@@ -278,6 +279,7 @@ def render_markdown(report: dict[str, Any], plots: Sequence[str]) -> str:
         if c.get("baseline"):
             lines += _baseline(c["baseline"], c["vs_baseline"])
     lines += _start_up(report) + _scale(report, plots) + _backends(report) + _load(report) + llm_markdown(report)
+    lines += milvus_markdown(report)
     lines += _targets_table(report)
     return "\n".join(lines) + "\n"
 

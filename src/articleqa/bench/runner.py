@@ -23,8 +23,9 @@ from .indexing import index_corpus
 from .latency import ask_questions
 from .llm import written_answers
 from .loadtest import load_test, ui_load_test
+from .milvus import MILVUS_SCALES, run_milvus_section
 from .report import meta_info, render_markdown, strip_private, targets, write_plots
-from .scale import run_scales
+from .scale import run_scales, write_scale_data
 
 FULL_SCALES = (10_000, 100_000, 1_000_000)
 QUICK_SCALES = (10_000,)
@@ -127,6 +128,15 @@ def _scale(scales: Sequence[int], seed: int, timeout: float, run: _Run, report: 
     )
 
 
+def _milvus(sizes: Sequence[int], newsqa: Path | None, store: str, timeout: float, run: _Run,
+            report: dict[str, Any]) -> None:
+    """The Milvus section (only when asked for: it starts a server, or uses the one ``store`` names)."""
+    vectors = run.last_vectors if run.last_vectors is not None else np.zeros((0, run.embedder.dim), np.float32)
+    qtexts = [q.question for q in run.last_questions][:200] or list(FALLBACK_QUESTIONS)
+    data = write_scale_data(run.work, vectors, run.last_texts, qtexts, run.embedder.encode(qtexts))
+    report["milvus"] = run_milvus_section(data, sizes, newsqa, store, timeout, run.progress)
+
+
 def _write(report: dict[str, Any], out_dir: Path, progress: bool) -> dict[str, Any]:
     report["targets"] = targets(report)
     report["meta"]["load_average_end"] = load_average()
@@ -142,7 +152,8 @@ def _write(report: dict[str, Any], out_dir: Path, progress: bool) -> dict[str, A
 
 def _sections(
     run: _Run, paths: CorpusPaths, report: dict[str, Any], *, index_dir: str | Path | None, scales: Sequence[int],
-    n_questions: int, seed: int, cold_runs: int, onnx: bool, scale_timeout: float,
+    n_questions: int, seed: int, cold_runs: int, onnx: bool, scale_timeout: float, milvus: str | None = None,
+    milvus_scales: Sequence[int] = MILVUS_SCALES,
 ) -> None:
     corpora = _corpora(paths, run, n_questions, seed, report)
     for corpus in corpora:
@@ -156,6 +167,8 @@ def _sections(
         say(run.progress, f"written answers by {llm.llm_model} at {llm.llm_url}")
         report["llm"] = written_answers(run.article_index, llm,
                                         [q.question for q in run.article_questions] or list(FALLBACK_QUESTIONS))
+    if milvus is not None:
+        _milvus(milvus_scales, paths.newsqa if not run.quick else None, milvus, scale_timeout, run, report)
     if onnx and corpora:
         say(run.progress, f"embedding backends (torch / onnx / onnx-int8) on {corpora[-1].name}")
         report["onnx"] = compare_backends(corpora[-1], run.settings, run.embedder, run.work)
@@ -180,6 +193,8 @@ def run_bench(
     scale_timeout: float = 2400.0,
     progress: bool = True,
     settings: Settings | None = None,
+    milvus: str | None = None,
+    milvus_scales: Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """Run the benchmarks and write bench.json, bench.md and PNG curves into ``out``; returns bench.json's dict.
 
@@ -188,6 +203,8 @@ def run_bench(
     ``../shared/datasets/newsqa-dev.json`` relative to the current directory (the project root under
     ``make bench``); keyword arguments point at other corpora and sizes (the tests use tiny ones).
     ``settings``: the caller's (the CLI's); from the environment when None.
+    ``milvus``: also run the Milvus section — ``""`` starts a server of its own (root: inside ``unshare -n``),
+    a ``milvus://`` URI uses that server; ``milvus_scales`` its synthetic sizes (default 100k and 1M).
     """
     paths = resolve_paths(articles, questions, newsqa)  # bad paths fail before any model is loaded
     out_dir = Path(out)
@@ -207,7 +224,8 @@ def run_bench(
             run, paths, report, index_dir=index_dir,
             scales=tuple(scales) if scales is not None else (QUICK_SCALES if quick else FULL_SCALES),
             n_questions=n_questions, seed=seed, cold_runs=cold_runs if cold_runs is not None else (1 if quick else 3),
-            onnx=(not quick) if onnx is None else onnx, scale_timeout=scale_timeout,
+            onnx=(not quick) if onnx is None else onnx, scale_timeout=scale_timeout, milvus=milvus,
+            milvus_scales=tuple(milvus_scales) if milvus_scales is not None else (() if quick else MILVUS_SCALES),
         )
     finally:
         shutil.rmtree(run.work, ignore_errors=True)

@@ -205,16 +205,24 @@ def _run_worker(data: Path, n: int, seed: int, timeout: float) -> dict[str, Any]
     return res
 
 
-def run_scales(
-    scales: Sequence[int], base: np.ndarray, texts: Sequence[str], questions: Sequence[str], qvecs: np.ndarray,
-    work: Path, seed: int, timeout: float, progress: bool,
-) -> list[dict[str, Any]]:
-    """One worker subprocess per size, fed the real vectors, texts and question embeddings through files."""
+def write_scale_data(
+    work: Path, base: np.ndarray, texts: Sequence[str], questions: Sequence[str], qvecs: np.ndarray
+) -> Path:
+    """What the scale workers (and the Milvus section's) grow their synthetic corpora from, as files."""
     data = work / "scale-data"
     data.mkdir(parents=True, exist_ok=True)
     np.save(data / "base.npy", np.ascontiguousarray(base, dtype=np.float32))
     np.save(data / "queries.npy", np.ascontiguousarray(qvecs, dtype=np.float32))
     (data / "meta.json").write_text(json.dumps({"texts": list(texts), "questions": list(questions)}), encoding="utf-8")
+    return data
+
+
+def run_scales(
+    scales: Sequence[int], base: np.ndarray, texts: Sequence[str], questions: Sequence[str], qvecs: np.ndarray,
+    work: Path, seed: int, timeout: float, progress: bool,
+) -> list[dict[str, Any]]:
+    """One worker subprocess per size, fed the real vectors, texts and question embeddings through files."""
+    data = write_scale_data(work, base, texts, questions, qvecs)
     results = []
     for n in scales:
         say(progress, f"scale {n:,} chunks (subprocess, timeout {timeout:.0f} s)")

@@ -4,14 +4,43 @@
 * :class:`Snapshot` — one generation opened read-only: dense and BM25 search, chunks, sentences, documents.
 
 Inside: ``generations`` (manifest, atomic swap), ``files`` (fsync, checksums, crash points), ``lock``,
-``sqlite`` (document and chunk records), ``dense`` (FAISS), ``lexical`` (bm25s), ``sentences``.
+``sqlite`` (document and chunk records), ``dense`` (FAISS), ``lexical`` (bm25s), ``sentences``; ``milvus/``,
+the same interface on a Milvus server. :func:`open_store` picks one from the ``store`` setting.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
 
 from .generations import FORMAT_VERSION, READABLE_FORMATS, IndexStore
 from .lock import check_index_folder
+from .milvus import MilvusSnapshot, MilvusStore, is_milvus_uri, parse_target
 from .snapshot import REBUILD_HINT, Snapshot, rebuild_hint
 
+Store = IndexStore | MilvusStore
+AnySnapshot = Snapshot | MilvusSnapshot
+
+
+def open_store(store: str, index_dir: str | Path, *, token: str = "", crash_at: str = "") -> Store:
+    """``store`` empty: the embedded FAISS store in ``index_dir`` (the default, no network); a
+    ``milvus://HOST:PORT[/COLLECTION]`` URI: that Milvus server (connected now, so a bad URI fails here)."""
+    if store and is_milvus_uri(store):
+        return MilvusStore(parse_target(store, token), crash_at=crash_at)
+    if store:
+        from ..errors import InputError
+
+        raise InputError(f"--store {store!r} is not a store URI; use milvus://HOST:PORT[/COLLECTION], or leave it "
+                         "out for the folder given by --index-dir")
+    return IndexStore(index_dir, crash_at=crash_at)
+
+
+def scratch_store(store: str, suffix: str) -> str:
+    """A Milvus URI for a temporary index beside ``store``'s collection (eval's own corpus): never the user's."""
+    t = parse_target(store)
+    return f"{'milvus+tls' if t.secure else 'milvus'}://{t.host}:{t.port}/{t.collection}_{suffix}"
+
 __all__ = [
-    "FORMAT_VERSION", "READABLE_FORMATS", "REBUILD_HINT", "IndexStore", "Snapshot", "check_index_folder",
-    "rebuild_hint",
+    "FORMAT_VERSION", "READABLE_FORMATS", "REBUILD_HINT", "AnySnapshot", "IndexStore", "MilvusSnapshot", "MilvusStore",
+    "Snapshot", "Store", "check_index_folder", "open_store", "rebuild_hint",
+    "scratch_store",
 ]

@@ -1,0 +1,198 @@
+"""MilvusStore: the same reader/writer interface as the embedded IndexStore, on a Milvus server.
+
+Atomicity: every write builds a complete new generation (three collections, see ``schema``) and only then
+points the alias ``{collection}`` at it — Milvus swaps an alias in one metadata operation. A writer killed at
+any moment leaves the alias on the old, complete generation, so readers keep answering from it; the next writer
+drops the dead generation's collections. The previous generation is kept (a reader may still hold it).
+One writer at a time: a lock inside the process; writers on several machines must be serialised by the caller
+(Milvus has no lock to take; two writers would each publish a complete generation, the later swap winning)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from ...errors import IndexError_
+from ...records import NewDocument
+from ..files import crash_point
+from ..generations import FORMAT_VERSION
+from .copy import Kept, lexical_blob, new_rows
+from .records import verify_texts
+from .schema import GenerationNames, choose_index, create_generation
+from .snapshot import MilvusSnapshot, count_rows
+from .target import MilvusTarget, connect
+
+_LOCKS: dict[str, threading.Lock] = {}
+INSERT_BYTES = 8 << 20  # rows per insert call kept under Milvus' 64 MB message limit with room to spare
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def insert_all(client: Any, collection: str, rows: Iterator[dict[str, Any]]) -> int:
+    """Insert in batches of about INSERT_BYTES; the number of rows."""
+    batch: list[dict[str, Any]] = []
+    size = total = 0
+    for row in rows:
+        batch.append(row)
+        size += sum(len(v) * (4 if isinstance(v, list) else 1) if isinstance(v, (str, list)) else 8 for v in row.values())
+        if size >= INSERT_BYTES:
+            client.insert(collection, batch)
+            total, batch, size = total + len(batch), [], 0
+    if batch:
+        client.insert(collection, batch)
+        total += len(batch)
+    return total
+
+
+class MilvusStore:
+    """Reads the current generation named by the alias and writes the next one."""
+
+    def __init__(self, target: MilvusTarget, *, crash_at: str = "") -> None:
+        self.target = target
+        self.crash_at = crash_at
+        self.client = connect(target)
+        self.root = target.uri  # what messages name, like the embedded store's folder
+        self._snapshot: MilvusSnapshot | None = None
+
+    # ------------------------------------------------------------ reading
+    def current(self) -> GenerationNames | None:
+        """The generation the alias points at (None: no index yet)."""
+        try:
+            described = self.client.describe_alias(self.target.collection)
+        except Exception as exc:
+            if "not found" not in str(exc).lower():
+                raise IndexError_(f"Milvus at {self.target.uri} did not answer ({str(exc)[:200]})") from exc
+            if self.client.has_collection(self.target.collection):
+                raise IndexError_(
+                    f"{self.target.uri}: {self.target.collection!r} is a collection articleqa did not write; "
+                    f"pick another collection name in --store"
+                ) from None
+            return None
+        return GenerationNames.from_chunks(str(described["collection_name"]))
+
+    def exists(self) -> bool:
+        return self.current() is not None
+
+    def manifest(self) -> dict[str, Any]:
+        return self.open_snapshot().manifest
+
+    def manifest_stamp(self) -> tuple[int, int]:
+        """Changes whenever any process swaps in a new generation."""
+        names = self.current()
+        return (names.number, 0) if names else (0, 0)
+
+    def open_snapshot(self) -> MilvusSnapshot:
+        names = self.current()
+        if names is None:
+            raise IndexError_(
+                f"no index in {self.target.uri}; build one with `articleqa index PATH... --store {self.target.uri}`"
+            )
+        if self._snapshot is None or self._snapshot.generation != names.prefix:
+            self._snapshot = MilvusSnapshot(self.client, self.target, names)  # generations never change: reuse
+        return self._snapshot
+
+    # ------------------------------------------------------------ writing
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        with _LOCKS.setdefault(self.target.uri, threading.Lock()):
+            yield
+
+    def _generations(self) -> list[GenerationNames]:
+        prefix = f"{self.target.collection}__g"
+        found = {name.rsplit("_", 1)[0] for name in self.client.list_collections() if name.startswith(prefix)}
+        return sorted((GenerationNames(p) for p in found if p[len(prefix):].isdigit()), key=lambda g: g.number)
+
+    def _drop(self, keep: set[str]) -> None:
+        for gen in self._generations():
+            if gen.prefix not in keep:
+                for name in gen.all:
+                    if self.client.has_collection(name):
+                        self.client.drop_collection(name)
+
+    def write(
+        self, add: Sequence[NewDocument], remove: set[str], *, model: str, dim: int, base: MilvusSnapshot | None,
+        sources: Sequence[str] = (), progress: Callable[[str], None] | None = None, encoder: str | None = None,
+    ) -> dict[str, Any]:
+        """Write the next generation = base − remove + add, then swap the alias to it. Caller holds the lock."""
+        say = progress or (lambda _msg: None)
+        current = self.current()
+        # Generations above the current one are writes that died before their swap: never visible, drop them.
+        self._drop({g.prefix for g in self._generations() if current is None or g.number <= current.number})
+        number = max([g.number for g in self._generations()] + [0]) + 1
+        names = GenerationNames.of(self.target.collection, number)
+        kept = Kept.read(base, remove)
+        n_chunks = kept.n_chunks + sum(len(nd.chunks) for nd in add)
+        spec = choose_index(n_chunks)
+        create_generation(self.client, names, dim, spec)
+        say("writing records")
+        rows = new_rows(kept, add)
+        n_records = insert_all(self.client, names.records, rows.records())
+        verify_texts(self.client, names.records, [nd.document for nd in add])
+        self._crash("after-records")
+        say("writing vectors")
+        insert_all(self.client, names.chunks, rows.chunks())
+        n_units = insert_all(self.client, names.sents, rows.sentences())
+        self._crash("after-vectors")
+        say("building search indexes")
+        n_records += insert_all(self.client, names.records, rows.blob("bm25", lexical_blob(rows.texts)))
+        self._seal(names, spec.kind)
+        self._crash("after-indexes")
+        manifest = {
+            "format_version": FORMAT_VERSION, "store": "milvus", "uri": self.target.uri,
+            "generation": names.prefix, "generation_number": number, "model": model,
+            "encoder": encoder or (base.manifest.get("encoder") if base else None), "dim": dim,
+            "n_documents": kept.n_documents + len(add), "n_chunks": n_chunks, "vector_index": spec.to_dict(),
+            "sentences": {"n_units": n_units, "dtype": "float16 (stored as float32)"},
+            "collections": dict(zip(("chunks", "sentences", "records"), names.all, strict=True)),
+            "updated": _now(), "created": base.manifest.get("created") if base else _now(),
+            "sources": sorted(set(base.manifest.get("sources", []) if base else []) | set(sources)),
+        }
+        n_records += insert_all(self.client, names.records, rows.blob("manifest", rows.json(manifest)))
+        self._wait_visible(names, {names.chunks: n_chunks, names.sents: n_units, names.records: n_records})
+        self._crash("before-manifest")
+        self._swap(names, exists=current is not None)
+        self._crash("after-manifest")
+        self._drop({names.prefix, *([base.generation] if base is not None else []),
+                    *([current.prefix] if current is not None else [])})
+        return manifest
+
+    def _wait_visible(self, names: GenerationNames, expected: dict[str, int]) -> None:
+        """A Strong count of every collection: all rows are visible before the swap publishes them (readers then
+        read with bounded staleness), and a count that differs stops the write with nothing published."""
+        for collection, want in expected.items():
+            got = count_rows(self.client, collection)
+            if got != want:
+                raise IndexError_(f"{collection} holds {got} rows after the write, not {want}; nothing was published")
+
+    def _seal(self, names: GenerationNames, kind: str) -> None:
+        """ANN indexes are built on sealed segments: flush and wait for them before the swap."""
+        if kind == "flat":
+            return
+        self.client.flush(names.chunks)
+        deadline = time.monotonic() + 3600
+        while time.monotonic() < deadline:
+            info = self.client.describe_index(names.chunks, "vector")
+            if info.get("state") == "Finished" and int(info.get("pending_index_rows", 0)) == 0:
+                return
+            time.sleep(1.0)
+        raise IndexError_(f"Milvus did not finish indexing {names.chunks} within an hour")
+
+    def _swap(self, names: GenerationNames, *, exists: bool) -> None:
+        if exists:
+            self.client.alter_alias(names.chunks, self.target.collection)
+        else:
+            self.client.create_alias(names.chunks, self.target.collection)
+
+    def _crash(self, name: str) -> None:
+        crash_point(name, self.crash_at)
+
+    def drop_everything(self) -> None:
+        """Remove the alias and every generation (tests, bench)."""
+        with contextlib.suppress(Exception):
+            self.client.drop_alias(self.target.collection)
+        self._drop(set())

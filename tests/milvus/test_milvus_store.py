@@ -1,0 +1,223 @@
+"""The index on a real Milvus server (started by conftest.py inside `unshare -n`): the same answers, quotes,
+filters, adds, removes, dedupe, model refusal and crash safety as the embedded store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from articleqa import Assistant
+from articleqa.cli import main
+from articleqa.config import Settings
+from articleqa.errors import ModelMismatchError
+from articleqa.store import MilvusStore, parse_target
+from articleqa.store.milvus import schema
+
+pytestmark = [pytest.mark.milvus, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+ARTICLES = ROOT / "articles"
+ARTICLE = ARTICLES / "us-iran-talks-oman.txt"
+QUESTIONS = [
+    "Where are the talks held?", "Who urged the administration to negotiate?", "How many countries reached out?",
+    "What did Vantor Foods report?", "Where did the warehouse fire start?", "Who won the library contract?",
+    "What is the capital of France?",
+]
+CRASH_POINTS = ["after-records", "after-vectors", "after-indexes", "before-manifest", "after-manifest"]
+
+
+def _comparable(answer: Any) -> dict[str, Any]:
+    data = answer.to_dict()
+    data.pop("timings_ms")
+    return data
+
+
+def _rounded(value: Any, digits: int = 5) -> Any:
+    """Floats to ``digits`` places: within a filter the embedded store scores with numpy over the filtered rows
+    and the Milvus store scores the server's candidates, sums that differ in the 8th digit."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: _rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v, digits) for v in value]
+    return value
+
+
+def _open(uri: str) -> Assistant:
+    return Assistant.open(settings=Settings.from_env(store=uri))
+
+
+@pytest.fixture(scope="module")
+def pair(milvus, tmp_path_factory) -> tuple[Assistant, Assistant]:
+    """The small corpus (articles/) on Milvus and in the embedded store."""
+    uri = milvus.uri(f"pair_{os.getpid()}")
+    on_milvus = Assistant.build([str(ARTICLES)], settings=Settings.from_env(store=uri), rebuild=True)
+    embedded = Assistant.build([str(ARTICLES)], index_dir=tmp_path_factory.mktemp("emb") / "idx")
+    yield on_milvus, embedded
+    on_milvus.store.drop_everything()
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_answers_and_quotes_equal_the_embedded_store(pair, question) -> None:
+    on_milvus, embedded = pair
+    assert _comparable(on_milvus.ask(question)) == _comparable(embedded.ask(question))
+
+
+@pytest.mark.parametrize("filters", [
+    {"sources": ["vantor"]}, {"authors": ["Fielding"]}, {"published_after": "2026-01", "published_before": "2026-12"},
+])
+def test_filtered_answers_equal_the_embedded_store(pair, filters) -> None:
+    on_milvus, embedded = pair
+    for question in QUESTIONS[:4]:
+        try:
+            expected = _comparable(embedded.ask(question, **filters))
+        except Exception as exc:  # a filter matching nothing must fail the same way
+            with pytest.raises(type(exc)):
+                on_milvus.ask(question, **filters)
+            continue
+        got = _comparable(on_milvus.ask(question, **filters))
+        quotes = [(c["doc_id"], c["quote"], c["start"], c["end"]) for c in got["citations"]]
+        assert (got["text"], quotes) == (expected["text"], [(c["doc_id"], c["quote"], c["start"], c["end"])
+                                                            for c in expected["citations"]])
+        assert _rounded(got) == _rounded(expected)  # and the same passages, scores to 5 places
+
+
+def test_a_doc_id_filter_is_applied_inside_the_server_search(pair) -> None:
+    on_milvus, _ = pair
+    snap = on_milvus._current()
+    target = next(d for d in on_milvus.documents() if "vantor" in d.source.lower())
+    rows = snap.rows_for_documents([target.doc_id])
+    qvec = on_milvus.embedder.encode_query("Where are the talks held?")
+    found, scores = snap.search_dense(qvec, 50, rows)
+    assert set(found.tolist()) == set(rows.tolist())  # only that document's chunks, all of them
+    assert np.all(np.diff(scores) <= 1e-6)
+
+
+def test_every_stored_text_comes_back_byte_identical(pair) -> None:
+    on_milvus, embedded = pair
+    for info in embedded.documents():
+        assert on_milvus.document(info.doc_id).text == embedded.document(info.doc_id).text
+    assert [d.to_dict() for d in on_milvus.documents()] == [d.to_dict() for d in embedded.documents()]
+
+
+def test_the_bundled_article_alone_answers_the_same(milvus, collection, tmp_path) -> None:
+    on_milvus = Assistant.build([str(ARTICLE)], settings=Settings.from_env(store=collection))
+    embedded = Assistant.build([str(ARTICLE)], index_dir=tmp_path / "idx")
+    for question in QUESTIONS[:3]:
+        a = on_milvus.ask(question)
+        assert _comparable(a) == _comparable(embedded.ask(question))
+        for c in a.citations:
+            assert on_milvus.document(c.doc_id).text[c.start : c.end] == c.quote
+
+
+def test_add_remove_and_dedupe_by_content_hash(collection, tmp_path) -> None:
+    settings = Settings.from_env(store=collection)
+    qa = Assistant.build([str(ARTICLE)], settings=settings)
+    again = Assistant.build([str(ARTICLE)], settings=settings)
+    assert again.last_report.added == [] and len(again.last_report.duplicates) == 1
+    extra = tmp_path / "harbour.txt"
+    extra.write_text("Harbour report\n\nThe port of Kelvale received 17 grain ships on Monday, officials said.\n")
+    report = qa.add([str(extra)])
+    assert len(report.added) == 1
+    hit = qa.ask("How many grain ships did the port of Kelvale receive?")
+    assert hit.text == "17" and hit.citations[0].quote.startswith("The port of Kelvale")
+    assert qa.remove(report.added[0].doc_id)
+    assert {d.doc_id for d in qa.documents()} == {d.doc_id for d in again.last_report.duplicates}
+    store = MilvusStore(parse_target(collection))
+    assert len(store._generations()) <= 2  # the current one and the one a reader may still hold
+
+
+def test_a_different_model_is_refused(collection) -> None:
+    Assistant.build([str(ARTICLE)], settings=Settings.from_env(store=collection))
+    with pytest.raises(ModelMismatchError, match="built with model"):
+        Assistant.open(settings=Settings.from_env(store=collection), model="paraphrase-MiniLM-L3-v2")
+
+
+def test_an_ivf_collection_answers_like_the_exact_one(milvus, collection, monkeypatch, pair) -> None:
+    from articleqa.store.milvus import writer
+
+    monkeypatch.setattr(writer, "choose_index", lambda n: schema.MilvusIndexSpec("ivf", {"nlist": 4}, {"nprobe": 4}))
+    qa = Assistant.build([str(ARTICLES)], settings=Settings.from_env(store=collection))
+    assert qa.info()["vector_index"]["index_type"] == "IVF_FLAT"
+    assert qa.info()["vector_index"]["search_params"] == {"nprobe": 4}
+    for question in QUESTIONS[:3]:  # every list probed: the same candidates, the same answers
+        assert _comparable(qa.ask(question)) == _comparable(pair[1].ask(question))
+
+
+def test_the_cli_indexes_and_answers_over_milvus(collection, capsys) -> None:
+    assert main(["index", str(ARTICLE), "--store", collection, "--no-progress"]) == 0
+    assert main(["ask", "Where are the talks held?", "--store", collection, "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"text": "Oman"' in out
+    assert main(["docs", "--store", collection]) == 0
+    assert "1 document(s)" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ a writer killed mid-write
+
+
+def _run_index(paths: list[Path], uri: str, crash_at: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "ARTICLEQA_CRASH_AT"}
+    if crash_at:
+        env["ARTICLEQA_CRASH_AT"] = crash_at
+    return subprocess.run([sys.executable, "-m", "articleqa", "index", *map(str, paths), "--store", uri,
+                           "--no-progress"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def harbour(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("harbour")
+    for i in range(12):
+        (folder / f"harbour-{i:02d}.txt").write_text(
+            f"Harbour report {i}\n\nThe port of Kelvale{i} received {i + 3} grain ships on Monday, officials said.\n")
+    return folder
+
+
+@pytest.mark.parametrize("point", CRASH_POINTS)
+def test_a_write_killed_at_any_point_leaves_the_collection_answering(point, milvus, harbour) -> None:
+    uri = milvus.uri(f"crash_{point.replace('-', '_')}_{os.getpid()}")
+    try:
+        assert _run_index([ARTICLE], uri).returncode == 0
+        old = {d.doc_id for d in _open(uri).documents()}
+        killed = _run_index([harbour], uri, crash_at=point)
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        qa = _open(uri)
+        ids = {d.doc_id for d in qa.documents()}
+        assert len(ids) == (len(old) + 12 if point == "after-manifest" else len(old))  # old or new, never a mix
+        qa._current().check()
+        answer = qa.ask("Where are the talks held?")
+        assert answer.text == "Oman"
+        for c in answer.citations:
+            assert qa.document(c.doc_id).text[c.start : c.end] == c.quote
+        finished = _run_index([harbour], uri)  # the next write succeeds and drops what the dead one left
+        assert finished.returncode == 0, finished.stderr
+        qa = _open(uri)
+        assert len(qa.documents()) == len(old) + 12
+        assert qa.ask("How many grain ships did the port of Kelvale7 receive?").text == "10"
+        assert len(MilvusStore(parse_target(uri))._generations()) <= 2
+    finally:
+        MilvusStore(parse_target(uri)).drop_everything()
+
+
+def test_the_bench_section_measures_milvus_against_the_embedded_store(milvus, pair, tmp_path) -> None:
+    from articleqa.bench.milvus import milvus_markdown, run_milvus_section
+    from articleqa.bench.scale import write_scale_data
+
+    embedder = pair[1].embedder
+    texts = [c.text for c in pair[1]._current().chunks(range(pair[1]._current().n_chunks))]
+    base = pair[1]._current().chunk_vectors(slice(None))
+    data = write_scale_data(tmp_path, base, texts, QUESTIONS[:3], embedder.encode(QUESTIONS[:3]))
+    result = run_milvus_section(data, [2000], None, milvus.uri("bench_section"), timeout=1200, progress=False)
+    assert result["complete"], result
+    row = result["scales"][0]
+    for name in ("embedded", "milvus"):
+        assert row[name]["recall_at_10"] == 1.0  # exact search on both sides at this size
+        assert row[name]["question_ms"]["n"] == 3 and row[name]["index_s"] > 0
+    assert "| synthetic 2,000 | milvus |" in "\n".join(milvus_markdown({"milvus": result}))
