@@ -520,7 +520,7 @@ class Assistant:
         return answer
 
     def _answer_about(
-        self, question: str, about: AboutArticle, snap: Snapshot | None, scope: Sequence[str] | None,
+        self, question: str, about: AboutArticle, snap: AnySnapshot | None, scope: Sequence[str] | None,
         about_doc: str | None, t0: float,
     ) -> Answer:
         """Who wrote / when published / which outlet / what headline: from the document record, for the article
@@ -545,7 +545,7 @@ class Assistant:
         return answer
 
     def _articles_meant(
-        self, about: AboutArticle, snap: Snapshot, scope: Sequence[str] | None, about_doc: str | None
+        self, about: AboutArticle, snap: AnySnapshot, scope: Sequence[str] | None, about_doc: str | None
     ) -> list[Document] | None:
         """The article(s) the question is about; [] when it names one that is not here; None when it names none
         and there are more than can be listed."""
