@@ -28,6 +28,9 @@ QUESTIONS = [
     "Where are the talks held?", "Who urged the administration to negotiate?", "How many countries reached out?",
     "What did Vantor Foods report?", "Where did the warehouse fire start?", "Who won the library contract?",
     "What is the capital of France?",
+    # about the articles themselves: answered from the stored records, quoting the byline and headline lines
+    "Who wrote the article about the warehouse fire?", "What is the headline of the story about Vantor Foods?",
+    "Who wrote the article?", "When was the piece about the library contract published?",
 ]
 CRASH_POINTS = ["after-records", "after-vectors", "after-indexes", "before-manifest", "after-manifest"]
 
@@ -68,6 +71,13 @@ def pair(milvus, tmp_path_factory) -> tuple[Assistant, Assistant]:
 def test_answers_and_quotes_equal_the_embedded_store(pair, question) -> None:
     on_milvus, embedded = pair
     assert _comparable(on_milvus.ask(question)) == _comparable(embedded.ask(question))
+
+
+def test_a_follow_up_about_the_article_equals_the_embedded_store(pair) -> None:
+    history = ["How much did Vantor Foods' net profit fall in the second quarter?"]
+    answers = [_comparable(qa.ask("Who wrote it?", history=history)) for qa in pair]
+    assert answers[0] == answers[1] and answers[0]["text"] == "Leon Marchetti"
+    assert answers[0]["citations"][0]["quote"] == "By Leon Marchetti"
 
 
 @pytest.mark.parametrize("filters", [
