@@ -86,17 +86,22 @@ def make_generator(settings: Settings) -> Generator | None:
         raise InputError(f"the language model settings are not usable: {exc}") from exc
 
 
+def _stored_documents(snap: AnySnapshot | None) -> Callable[[str], Document | None]:
+    """Stored documents by id, each read once: what citations are verified against."""
+    docs: dict[str, Document | None] = {}
+
+    def doc_of(doc_id: str) -> Document | None:
+        if doc_id not in docs:
+            docs[doc_id] = snap.document(doc_id) if snap is not None else None
+        return docs[doc_id]
+
+    return doc_of
+
+
 def _document_texts(snap: AnySnapshot | None) -> Callable[[str], str | None]:
-    """Stored document texts by id, each read once: what citations are verified against."""
-    texts: dict[str, str | None] = {}
-
-    def text_of(doc_id: str) -> str | None:
-        if doc_id not in texts:
-            doc = snap.document(doc_id) if snap is not None else None
-            texts[doc_id] = doc.text if doc else None
-        return texts[doc_id]
-
-    return text_of
+    """Stored document texts by id, each read once."""
+    doc_of = _stored_documents(snap)
+    return lambda doc_id: doc.text if (doc := doc_of(doc_id)) is not None else None
 
 
 def _source_key(source: str) -> str:
@@ -533,12 +538,12 @@ class Assistant:
             answer = unnamed_article(question, about, n_docs)
         else:
             answer = answer_about(question, about, docs, NOT_FOUND)
-
-            def value_of(doc_id: str, field: str) -> str | None:
-                doc = snap.document(doc_id)
-                return field_value(doc, field) if doc else None
-
-            answer.citations = verify_citations(answer.citations, _document_texts(snap), value_of)
+            doc_of = _stored_documents(snap)  # each cited document read once for both checks
+            answer.citations = verify_citations(
+                answer.citations,
+                lambda doc_id: doc.text if (doc := doc_of(doc_id)) is not None else None,
+                lambda doc_id, field: field_value(doc, field) if (doc := doc_of(doc_id)) is not None else None,
+            )
             if answer.answerable and not answer.citations:
                 answer.text, answer.answerable = NOT_FOUND, False
         answer.timings_ms = {"total": (time.perf_counter() - t0) * 1000}

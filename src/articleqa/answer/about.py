@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlparse
 
+from ..nlp import content_terms
 from ..records import Answer, Citation, Document, DocumentMeta, field_lines
 
 FIELDS = ("author", "published", "outlet", "title")
@@ -203,7 +204,7 @@ def metadata_note(c: Citation) -> str:
 def field_citation(doc: Document, field: str, value: str, n: int) -> Citation:
     """The line of the text that states the value, quoted at its offsets; or, when the text has no such line,
     a metadata citation naming the field (never a quote the text does not contain)."""
-    line = field_lines(doc).get("author" if field == "author" else field)
+    line = field_lines(doc).get(field)
     if line is not None:
         start, end = line
         quote = doc.text[start:end]
@@ -226,8 +227,6 @@ def names_document(subject: str, doc: Document) -> bool:
     """Whether the article is about what the question calls it: two thirds of the subject's content words (all
     of one or two) occur in its title or text. Retrieval always ranks *some* article first; this keeps "the piece about the moon
     landing" from being answered with an unrelated article's author."""
-    from ..nlp import content_terms
-
     wanted = set(content_terms(subject))
     if not wanted:
         return False
