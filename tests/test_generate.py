@@ -99,6 +99,21 @@ def test_config_keeps_the_api_key_out_of_its_repr() -> None:
         GeneratorConfig("http://127.0.0.1:9/v1", "m", retries=50)
 
 
+def test_every_llm_setting_reaches_the_generator_including_the_whole_answer_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    from articleqa.assistant import make_generator
+    from articleqa.config import Settings
+
+    monkeypatch.setenv("ARTICLEQA_LLM_ANSWER_SECONDS", "900")
+    monkeypatch.setenv("ARTICLEQA_LLM_TIMEOUT", "300")
+    generator = make_generator(Settings.from_env(llm_url="http://127.0.0.1:9/v1", llm_model="m", llm_max_tokens=64,
+                                                 llm_temperature=0.5, llm_context_tokens=1024))
+    assert generator is not None
+    config = generator.config
+    assert (config.max_seconds, config.timeout, config.max_tokens, config.temperature, config.context_tokens) == (
+        900.0, 300.0, 64, 0.5, 1024)
+    assert make_generator(Settings.from_env(llm_url="")) is None  # off unless a URL is given
+
+
 @pytest.mark.parametrize("stored", [True, False], ids=["stored-sentences", "split-here"])
 def test_every_number_maps_to_the_absolute_offsets_of_a_stored_sentence(doc: Document, stored: bool) -> None:
     prompt = build_prompt(QUESTION, _passages(doc, stored_sentences=stored), context_tokens=4096, max_tokens=64)

@@ -66,3 +66,21 @@ def test_the_milvus_suite_passes_against_a_real_server_in_a_private_network() ->
                           timeout=3000)
     assert proc.returncode == 0, (proc.stdout[-6000:], proc.stderr[-3000:])
     assert " passed" in proc.stdout and "skipped" not in proc.stdout.splitlines()[-1], proc.stdout[-2000:]
+
+
+def test_the_bm25_files_read_from_the_server_leave_no_folder_behind(tmp_path: Path, monkeypatch) -> None:
+    """A client holds BM25 in memory: a process killed while it answers must not leave files in /tmp (it did)."""
+    import tempfile
+
+    import numpy as np
+
+    from articleqa.store.lexical import LexicalIndex
+    from articleqa.store.milvus.copy import lexical_blob
+    from articleqa.store.milvus.snapshot import unpack_lexical
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    texts = ["Officials will meet in Muscat on Friday.", "Oman offered to host the talks.", "Nothing here."]
+    lexical = unpack_lexical(lexical_blob(texts))
+    assert list(tmp_path.iterdir()) == []
+    for query in ("talks in Oman", "Muscat Friday", "zebra"):
+        np.testing.assert_allclose(lexical.scores(query), LexicalIndex.build(texts).scores(query), rtol=1e-6)

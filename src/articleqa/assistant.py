@@ -80,7 +80,7 @@ def make_generator(settings: Settings) -> Generator | None:
         return Generator(GeneratorConfig(
             settings.llm_url, settings.llm_model, api_key=settings.llm_api_key, timeout=settings.llm_timeout,
             max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
-            context_tokens=settings.llm_context_tokens,
+            context_tokens=settings.llm_context_tokens, max_seconds=settings.llm_answer_seconds,
         ))
     except ValueError as exc:
         raise InputError(f"the language model settings are not usable: {exc}") from exc

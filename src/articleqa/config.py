@@ -82,6 +82,9 @@ class Settings:
         default="", repr=False, metadata={"help": "API key for that server (never logged or shown)", "secret": True}
     )
     llm_timeout: float = field(default=30.0, metadata={"help": "seconds to connect and between streamed pieces"})
+    llm_answer_seconds: float = field(
+        default=120.0, metadata={"help": "wall-clock cap on one whole written answer (raise it for a slow CPU model)"}
+    )
     llm_max_tokens: int = field(default=256, metadata={"help": "longest written answer, in tokens"})
     llm_temperature: float = field(default=0.0, metadata={"help": "sampling temperature of the written answer"})
     llm_context_tokens: int = field(

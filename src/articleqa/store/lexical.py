@@ -60,14 +60,15 @@ class LexicalIndex:
         (directory / "n_docs.txt").write_text(str(self.n_docs))
 
     @classmethod
-    def load(cls, directory: Path) -> LexicalIndex:
+    def load(cls, directory: Path, *, mmap: bool = True) -> LexicalIndex:
+        """``mmap=False`` reads the arrays into memory, so the folder may be deleted right after."""
         n_docs = int((directory / "n_docs.txt").read_text())
         settings = directory / TOKENIZER_FILE
         # Indexes written before accent folding have no such file: their vocabulary keeps the accents.
         fold = bool(json.loads(settings.read_text()).get("fold_accents")) if settings.is_file() else False
         if n_docs == 0:
             return cls(None, 0, fold=fold)
-        model = _bm25s().BM25.load(str(directory), mmap=True, show_progress=False, verbosity=0)
+        model = _bm25s().BM25.load(str(directory), mmap=mmap, show_progress=False, verbosity=0)
         return cls(model, n_docs, fold=fold)
 
     def scores(self, query: str) -> np.ndarray:

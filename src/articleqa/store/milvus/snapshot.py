@@ -61,10 +61,12 @@ def count_rows(client: Any, collection: str) -> int:
     return int(rows[0]["count(*)"])
 
 
-def unpack_lexical(data: bytes, into: Path) -> LexicalIndex:
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
-        tar.extractall(into, filter="data")
-    return LexicalIndex.load(into)
+def unpack_lexical(data: bytes) -> LexicalIndex:
+    """Into memory, through a folder that is gone before this returns: a killed client leaves no files behind."""
+    with tempfile.TemporaryDirectory(prefix="articleqa-bm25-") as tmp, \
+            tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
+        tar.extractall(tmp, filter="data")
+        return LexicalIndex.load(Path(tmp), mmap=False)
 
 
 class MilvusSnapshot:
@@ -81,11 +83,10 @@ class MilvusSnapshot:
                               f"`articleqa index --rebuild PATH... --store {target.uri}`")
         self.manifest: dict[str, Any] = json.loads(blob)
         self.spec = MilvusIndexSpec.from_dict(self.manifest["vector_index"])
-        self._tmp = tempfile.TemporaryDirectory(prefix="articleqa-bm25-")
         bm25 = records.read_blob(client, names.records, "bm25")
         if bm25 is None:
             raise IndexError_(f"the Milvus index {target.uri} is missing its BM25 files; rebuild it")
-        self._lexical = unpack_lexical(bm25, Path(self._tmp.name))
+        self._lexical = unpack_lexical(bm25)
         self._chunks: dict[int, dict[str, Any]] = {}
         self._units: dict[int, tuple[int, int, np.ndarray]] = {}
         self._meta: dict[str, tuple[DocumentMeta, int, int]] | None = None
@@ -108,7 +109,7 @@ class MilvusSnapshot:
         return True
 
     def close(self) -> None:
-        self._tmp.cleanup()
+        """Nothing to release: the BM25 arrays live in memory and the server connection belongs to the store."""
 
     def check(self) -> None:
         """Row counts on the server equal the manifest's (a generation is complete or was never swapped in)."""
