@@ -359,6 +359,30 @@ def test_evaluate_limit_indexes_only_needed_contexts(
     assert report["files"] == []  # no out: nothing written
 
 
+def test_one_squad_setting_asks_each_question_once_and_reports_only_that_setting(
+    squad_file: Path, tmp_path: Path, fake_assistant: type[FakeAssistant]
+) -> None:
+    report = evaluate(squad_file, out=tmp_path / "out", progress=False, squad_settings=(PER_DOC,))
+    asked = [a for a in fake_assistant.asked if a["question"] != "warm-up question"]
+    assert len(asked) == 7 and all(a["doc_ids"] is not None for a in asked)
+    assert report["evaluated"] == [PER_DOC] and CORPUS not in report and set(report["calibration"]) == {PER_DOC}
+    assert report["answer.f1"] == report[PER_DOC]["answer.f1"] == pytest.approx(0.76)
+    assert "| answer.f1 " in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="per_doc"):
+        evaluate(squad_file, progress=False, squad_settings=("per_story",))
+
+
+def test_the_eval_command_scores_only_the_setting_asked_for(
+    squad_file: Path, tmp_path: Path, fake_assistant: type[FakeAssistant], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from articleqa.cli import main
+
+    assert main(["eval", "--dataset", str(squad_file), "--setting", "corpus", "--out", str(tmp_path / "r")]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
+    assert report["evaluated"] == [CORPUS] and {r["setting"] for r in report["questions"]} == {CORPUS}
+    assert "report written to" in capsys.readouterr().out
+
+
 def test_evaluate_project_jsonl_over_existing_index(
     tmp_path: Path, fake_assistant: type[FakeAssistant]
 ) -> None:

@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=int, default=None)
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--fusion", default=None, choices=["rrf", "weighted", "dense", "bm25"])
+    sp.add_argument("--setting", default="both", choices=["both", "per-story", "corpus"],
+                    help="SQuAD-format datasets: score each question within its own story, over the whole corpus, "
+                         "or both (default; one of them halves the time, e.g. with --llm-url)")
     sp.add_argument("--json", action="store_true", help="print report.json")
     llm(sp)
 
@@ -251,8 +254,9 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if not Path(args.dataset).is_file():
         raise ArticleQAError(f"dataset {args.dataset!r} not found; give a .jsonl question set or a SQuAD .json file")
     out = args.out or str(Path("eval") / "reports" / Path(args.dataset).stem)
+    which = {"both": ("per_doc", "corpus"), "per-story": ("per_doc",), "corpus": ("corpus",)}[args.setting]
     report = evaluate(args.dataset, index_dir=args.index_dir, out=out, limit=args.limit, seed=args.seed,
-                      settings=settings, progress=not args.json and sys.stderr.isatty())
+                      settings=settings, progress=not args.json and sys.stderr.isatty(), squad_settings=which)
     if args.json:
         _print_json(report)
     else:

@@ -548,20 +548,25 @@ def evaluate(
     seed: int = 0,
     settings: Settings | None = None,
     progress: bool = True,
+    squad_settings: Sequence[str] = (PER_DOC, CORPUS),
 ) -> dict[str, Any]:
     """Evaluate the assistant on ``dataset`` and return report.json's dict (also written to ``out``).
 
     JSONL question sets are asked over the index at ``index_dir`` (default ``index``); SQuAD files get
     their own temporary index and are scored per document and over the whole corpus. ``limit``/``seed``
     pick a deterministic random sample of questions (for SQuAD only the sampled questions' contexts are
-    indexed, so a quick run stays quick).
+    indexed, so a quick run stays quick). ``squad_settings``: which of per_doc / corpus to score (one halves
+    the time, which matters when a language model writes every answer).
     """
     started = time.perf_counter()
     settings = settings or Settings.from_env()
     ds = load_dataset(dataset)
     questions = sample_questions(ds.questions, limit, seed)
+    unknown = set(squad_settings) - {PER_DOC, CORPUS}
+    if unknown or not squad_settings:
+        raise ValueError(f"squad_settings must name {PER_DOC!r} and/or {CORPUS!r}, not {sorted(unknown) or 'none'}")
     if ds.format == "squad":
-        run = _run_squad(ds, questions, settings, progress)
+        run = _run_squad(ds, questions, settings, progress, tuple(squad_settings))
     else:
         run = _run_question_set(questions, Path(index_dir if index_dir is not None else settings.index_dir),
                                 settings, progress)
@@ -583,7 +588,8 @@ class _Run:
     settings: Settings
 
 
-def _run_squad(ds: EvalDataset, questions: list[EvalQuestion], settings: Settings, progress: bool) -> _Run:
+def _run_squad(ds: EvalDataset, questions: list[EvalQuestion], settings: Settings, progress: bool,
+               which: tuple[str, ...] = (PER_DOC, CORPUS)) -> _Run:
     """SQuAD files get their own temporary index, scored per document and over the whole corpus."""
     from .assistant import Assistant
     from .store import scratch_store
@@ -599,7 +605,7 @@ def _run_squad(ds: EvalDataset, questions: list[EvalQuestion], settings: Setting
         try:
             info = _jsonable(qa.info())
             _warm_up(qa, questions[0].doc_id)
-            results, seconds = _run_settings(qa, questions, (PER_DOC, CORPUS), _Scorer(qa), progress)
+            results, seconds = _run_settings(qa, questions, which, _Scorer(qa), progress)
         finally:
             _close(qa)
             drop = getattr(getattr(qa, "store", None), "drop_everything", None)
