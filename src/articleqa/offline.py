@@ -25,6 +25,15 @@ OFFLINE_ENV = {
     "TOKENIZERS_PARALLELISM": "false",
 }
 
+# Usage reporting is off whether or not the network is allowed: nothing about the user's questions or machine
+# leaves it. onnxruntime ≥ 1.32 on Linux keeps a device id and queues events under ~/.cache/Microsoft for
+# upload to Microsoft (1DS telemetry, native sockets a Python audit hook cannot see) unless told not to.
+NO_TELEMETRY_ENV = {
+    "ORT_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+}
+
 # tiktoken looks for its cached file under sha1(url) and re-checks the content's sha256.
 _TIKTOKEN_URLS = {
     "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
@@ -34,9 +43,9 @@ _TIKTOKEN_URLS = {
 
 def apply_offline_env(allow_network: bool) -> None:
     """Set the offline variables unless the user opted in to the network (ARTICLEQA_ALLOW_NETWORK=1)."""
+    for key, value in NO_TELEMETRY_ENV.items():
+        os.environ.setdefault(key, value)
     if allow_network:
-        os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
         return
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
