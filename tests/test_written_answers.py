@@ -38,10 +38,16 @@ def _text_of(qa):  # type: ignore[no-untyped-def]
     return lambda doc_id: qa.document(doc_id).text
 
 
+def _said(qa, numbering, n: int) -> str:  # type: ignore[no-untyped-def]
+    """The first words of prompt sentence n: a claim that sentence supports (answer/support.py)."""
+    s = numbering[n]
+    return " ".join(qa.document(s.doc_id).text[s.start : s.end].split()[:8]).rstrip(".,;:!?\"'”")
+
+
 def test_cited_numbers_become_verbatim_quotes_of_the_stored_sentences(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
     numbering = build_prompt(QUESTION, extractive.passages).numbering
     first, second = sorted(numbering)[:2]
-    done = _done(extractive, f"They are held in Oman [{second}], with mediators [{first}].")
+    done = _done(extractive, f"{_said(qa, numbering, second)} [{second}], and {_said(qa, numbering, first)} [{first}].")
     answer = answer_from_generation(done, extractive, extractive.passages, _text_of(qa), "tiny-model")
     assert answer.answerable and answer.generated_by == "tiny-model" and answer.notice is None
     assert [c.n for c in answer.citations] == [1, 2]
@@ -54,7 +60,7 @@ def test_cited_numbers_become_verbatim_quotes_of_the_stored_sentences(qa, extrac
 def test_invented_numbers_are_dropped_and_never_shown_as_sources(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
     numbering = build_prompt(QUESTION, extractive.passages).numbering
     real = min(numbering)
-    done = _done(extractive, f"In Oman [{real}] and on the moon [999].")
+    done = _done(extractive, f"{_said(qa, numbering, real)} [{real}] and on the moon [999].")
     answer = answer_from_generation(done, extractive, extractive.passages, _text_of(qa), "m")
     assert len(answer.citations) == 1 and "[999]" not in answer.text and "[2]" not in answer.text
     assert answer.timings_ms["llm_dropped_citations"] == 1
@@ -70,11 +76,24 @@ def test_a_written_answer_with_no_valid_citation_is_replaced_by_the_extractive_o
                                     for c in answer.citations)
 
 
+def test_a_claim_its_cited_sentence_does_not_say_is_replaced_by_the_extractive_answer(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
+    from articleqa.answer.generated import UNSUPPORTED
+
+    numbering = build_prompt(QUESTION, extractive.passages).numbering
+    fresh = qa.ask(QUESTION)
+    done = _done(fresh, f"The talks cost 40 million dollars [{min(numbering)}].")  # a real number, a made-up claim
+    answer = answer_from_generation(done, fresh, fresh.passages, _text_of(qa), "m")
+    assert answer.generated_by is None and answer.text == extractive.text
+    assert answer.notice and UNSUPPORTED in answer.notice and "40" in answer.notice
+    assert answer.alternative == done.reply.text
+
+
 def test_a_quote_that_fails_verification_is_dropped_and_the_markers_renumbered(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
     numbering = build_prompt(QUESTION, extractive.passages).numbering
     by_start = sorted(numbering.values(), key=lambda s: s.start)
     early, late = by_start[0], by_start[-1]
-    done = _done(extractive, f"One [{late.n}]. Two [{early.n}].")
+    claim = _said(qa, numbering, early.n)  # cited first with the sentence that will fail, then with its own
+    done = _done(extractive, f"{claim} [{late.n}]. {claim} [{early.n}].")
     stored = qa.document(late.doc_id).text
 
     def text_of(doc_id: str) -> str:  # the stored text no longer reaches the later sentence
@@ -82,7 +101,7 @@ def test_a_quote_that_fails_verification_is_dropped_and_the_markers_renumbered(q
 
     answer = answer_from_generation(done, extractive, extractive.passages, text_of, "m")
     assert [(c.n, c.start) for c in answer.citations] == [(1, early.start)]
-    assert re.findall(r"\[(\d+)\]", answer.text) == ["1"] and answer.text.startswith("One.")
+    assert re.findall(r"\[(\d+)\]", answer.text) == ["1"] and answer.text.startswith(f"{claim}. {claim}")
 
 
 def test_the_model_saying_not_in_the_articles_makes_the_answer_unanswerable(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
@@ -171,7 +190,8 @@ def test_both_answers_are_kept_so_eval_can_compare_written_with_extractive(qa, e
     from articleqa.evaluate import EvalQuestion, _llm_metrics, _Scorer
 
     numbering = build_prompt(QUESTION, extractive.passages).numbering
-    written = answer_from_generation(_done(extractive, f"In Oman [{min(numbering)}]."), extractive,
+    claim = _said(qa, numbering, min(numbering))
+    written = answer_from_generation(_done(extractive, f"{claim} [{min(numbering)}]."), extractive,
                                      extractive.passages, _text_of(qa), "m")
     assert written.generated_by == "m" and written.alternative == extractive.text
     fresh = qa.ask(QUESTION)
@@ -181,7 +201,7 @@ def test_both_answers_are_kept_so_eval_can_compare_written_with_extractive(qa, e
 
     q = EvalQuestion("q1", QUESTION, [extractive.text], True)
     rows = [{"answerable": True, "llm": _Scorer._llm_row(q, a, a.text, a.citations)} for a in (written, unsourced)]
-    assert rows[0]["llm"]["written"] == "In Oman." and rows[0]["llm"]["extractive"] == extractive.text
+    assert rows[0]["llm"]["written"] == f"{claim}." and rows[0]["llm"]["extractive"] == extractive.text
     assert rows[1]["llm"]["written"] == "Somewhere on the moon." and rows[1]["llm"]["extractive_f1"] == 1.0
     metrics = _llm_metrics(rows)
     assert metrics["llm.extractive_f1"] == 1.0 and metrics["llm.written_f1"] < 1.0

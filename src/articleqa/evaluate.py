@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import metrics as M
 from .answer.citations import quote_is_verbatim
-from .answer.generated import UNSOURCED
+from .answer.generated import UNSOURCED, UNSUPPORTED
 from .config import Settings
 from .errors import ArticleQAError, InputError
 from .generate import strip_markers
@@ -335,6 +335,7 @@ class _Scorer:
     @staticmethod
     def _llm_row(q: EvalQuestion, a: Answer, prediction: str, citations: Sequence[Citation]) -> dict[str, Any]:
         unsourced = bool(a.notice and UNSOURCED in a.notice)
+        unsupported = bool(a.notice and UNSUPPORTED in a.notice)
         # Both answers to the question, shown or not: what the model wrote and what the reader extracted.
         if a.generated_by:  # the model's answer is shown; the reader's (if it answered) is the alternative
             written, extractive = (strip_markers(a.text) if a.answerable else ""), a.alternative or ""
@@ -347,7 +348,8 @@ class _Scorer:
             "extractive_f1": M.max_over_gold(M.f1, extractive, q.answers) if q.answerable else None,
             "generated": a.generated_by is not None,
             "unsourced": unsourced,
-            "failed": bool(a.notice) and not unsourced,
+            "unsupported": unsupported,
+            "failed": bool(a.notice) and not unsourced and not unsupported,
             "notice": a.notice,
             "contains_gold": bool(q.answerable and prediction and M.contains_answer(prediction, q.answers)),
             "n_cited": len(citations) if a.generated_by else 0,
@@ -483,6 +485,7 @@ def _llm_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "llm.answer_contains_gold": M.mean(float(x["contains_gold"]) for x in answerable),
         "llm.citation_precision": (sum(x["cited_with_gold"] for x in answerable) / cited) if cited else None,
         "llm.unsourced_rate": M.mean(float(x["unsourced"]) for x in llm),
+        "llm.unsupported_rate": M.mean(float(x.get("unsupported", False)) for x in llm),
         "llm.failure_rate": M.mean(float(x["failed"]) for x in llm),
         # The model's reply (cited or not, markers stripped) and the reader's answer, F1 on the same questions.
         "llm.written_f1": M.mean(x["written_f1"] for x in answerable if x.get("written_f1") is not None),

@@ -3,7 +3,8 @@
 The model only cites sentence numbers; the quotes are the stored sentences those numbers stand for, checked
 verbatim at their offsets like every extractive citation. The highlighted phrase inside a cited sentence comes
 from the span reader (the extractive answer), never from the model. A written answer left with no verified
-citation is not shown as sourced: the extractive answer replaces it, with a notice that says why.
+citation, or whose claims the cited sentences do not bear out (``support.py``), is not shown as sourced: the
+extractive answer replaces it, with a notice that says why.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from ..generate import GenerationDone, GenerationFailed, NumberedSentence
 from ..records import Answer, Citation, Passage
 from . import NOT_FOUND
 from .citations import verify_citations
+from .support import check_claims, first_unsupported, is_supported
 
 UNSOURCED = "cited no sentence of the articles"
+UNSUPPORTED = "is not supported by the sentences it cited"
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -67,8 +70,17 @@ def answer_from_generation(
         return fallback(extractive, f"the language model's answer {UNSOURCED}; showing the extractive answer",
                         timings)
     kept = {before[id(c)]: c.n for c in verified}
+    text = _renumber(done.reply.text, kept)
+    checks = check_claims(text, extractive.question, {c.n: c.quote for c in verified})
+    if not is_supported(checks):
+        extractive.alternative = done.reply.text
+        bad = first_unsupported(checks)
+        why = (f": “{bad.claim[:80]}” — not in them: {', '.join(bad.missing[:4])}" if bad is not None
+               else ": it only restates the question")
+        return fallback(extractive, f"the language model's answer {UNSUPPORTED}{why}; showing the extractive answer",
+                        timings)
     signals = {**extractive.signals, "llm_citations": float(len(verified))}
-    return Answer(extractive.question, _renumber(done.reply.text, kept), True, extractive.confidence, verified,
+    return Answer(extractive.question, text, True, extractive.confidence, verified,
                   extractive.passages, timings, extractive.rewritten_question, extractive.question_type, signals,
                   generated_by=model, alternative=_answered(extractive))
 

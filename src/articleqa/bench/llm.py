@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..answer.generated import UNSOURCED
+from ..answer.generated import UNSOURCED, UNSUPPORTED
 from ..config import Settings
 from .common import median, summarize
 
@@ -22,7 +22,7 @@ def written_answers(index_dir: Path, settings: Settings, questions: Sequence[str
     first_ms: list[float] = []
     total_ms: list[float] = []
     rates: list[float] = []
-    written = unsourced = failed = 0
+    written = unsourced = unsupported = failed = 0
     asked = list(questions)[:n]
     for q in asked:
         t0 = time.perf_counter()
@@ -42,7 +42,8 @@ def written_answers(index_dir: Path, settings: Settings, questions: Sequence[str
             written += 1
         elif answer is not None and answer.notice:
             unsourced += UNSOURCED in answer.notice
-            failed += UNSOURCED not in answer.notice
+            unsupported += UNSUPPORTED in answer.notice
+            failed += UNSOURCED not in answer.notice and UNSUPPORTED not in answer.notice
     return {
         "model": settings.llm_model,
         "url": settings.llm_url,
@@ -52,6 +53,7 @@ def written_answers(index_dir: Path, settings: Settings, questions: Sequence[str
         "tokens_per_s_median": median(rates),
         "written": written,
         "unsourced_replaced": unsourced,
+        "unsupported_replaced": unsupported,
         "failed": failed,
     }
 
@@ -66,6 +68,7 @@ def markdown(report: dict[str, Any]) -> list[str]:
         f"{w['n_questions']} questions through `Assistant.stream` (retrieval + reader + the model): time to first "
         f"token p50 {ft['p50']} ms / p95 {ft['p95']} ms; whole answer p50 {at['p50']} ms; decode "
         f"{w['tokens_per_s_median']} tokens/s (median). Written and sourced: {w['written']}; replaced by the "
-        f"extractive answer for lack of a verified citation: {w['unsourced_replaced']}; model failed: {w['failed']}.",
+        f"extractive answer for lack of a verified citation: {w['unsourced_replaced']}, because the cited sentences "
+        f"do not say it: {w.get('unsupported_replaced', 0)}; model failed: {w['failed']}.",
         "",
     ]
