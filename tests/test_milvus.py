@@ -93,3 +93,27 @@ def test_the_bm25_files_read_from_the_server_leave_no_folder_behind(tmp_path: Pa
     assert list(tmp_path.iterdir()) == []
     for query in ("talks in Oman", "Muscat Friday", "zebra"):
         np.testing.assert_allclose(lexical.scores(query), LexicalIndex.build(texts).scores(query), rtol=1e-6)
+
+
+def test_the_writer_waits_for_index_building_as_long_as_it_progresses_and_no_longer() -> None:
+    """A fixed one-hour limit would fail a 1M-row write on a slow machine; a stalled server must still end the wait."""
+    from articleqa.errors import IndexError_
+    from articleqa.store.milvus.writer import wait_for_index
+
+    class Server:
+        def __init__(self, pending: list[int]) -> None:
+            self.pending = pending
+
+        def describe_index(self, collection: str, field: str) -> dict:
+            left = self.pending.pop(0) if len(self.pending) > 1 else self.pending[0]
+            return {"state": "Finished" if left == 0 else "InProgress", "pending_index_rows": left}
+
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += 600.0  # ten minutes between polls: slow, but each poll shows progress
+
+    wait_for_index(Server([900, 700, 400, 100, 0]), "c", stall_s=900, clock=lambda: now[0], sleep=sleep)
+    assert now[0] == 2400.0  # 40 minutes, beyond any fixed limit that would have been shorter
+    with pytest.raises(IndexError_, match="no indexing progress"):
+        wait_for_index(Server([500, 400, 400]), "c", stall_s=900, clock=lambda: now[0], sleep=sleep)

@@ -174,13 +174,7 @@ class MilvusStore:
         if kind == "flat":
             return
         self.client.flush(names.chunks)
-        deadline = time.monotonic() + 3600
-        while time.monotonic() < deadline:
-            info = self.client.describe_index(names.chunks, "vector")
-            if info.get("state") == "Finished" and int(info.get("pending_index_rows", 0)) == 0:
-                return
-            time.sleep(1.0)
-        raise IndexError_(f"Milvus did not finish indexing {names.chunks} within an hour")
+        wait_for_index(self.client, names.chunks)
 
     def _swap(self, names: GenerationNames, *, exists: bool) -> None:
         if exists:
@@ -196,3 +190,25 @@ class MilvusStore:
         with contextlib.suppress(Exception):
             self.client.drop_alias(self.target.collection)
         self._drop(set())
+
+
+INDEX_STALL_S = 900.0
+
+
+def wait_for_index(client: Any, collection: str, *, stall_s: float = INDEX_STALL_S, poll_s: float = 1.0,
+                   clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Until the server has indexed every row. Gives up only when the pending count stops falling for ``stall_s``:
+    a fixed limit fails large writes (1M rows took ≈ 40 min of index building on a loaded 2-core machine)."""
+    best: int | None = None
+    since = clock()
+    while True:
+        info = client.describe_index(collection, "vector")
+        pending = int(info.get("pending_index_rows", 0))
+        if info.get("state") == "Finished" and pending == 0:
+            return
+        if best is None or pending < best:
+            best, since = pending, clock()
+        elif clock() - since > stall_s:
+            raise IndexError_(f"Milvus made no indexing progress on {collection} for {stall_s:.0f} s "
+                              f"({pending:,} rows pending, state {info.get('state')!r}); nothing was published")
+        sleep(poll_s)
