@@ -115,3 +115,15 @@ def test_importing_the_ui_starts_no_threads() -> None:
         "assert threading.active_count() == 1, threading.enumerate()\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+def test_a_written_answers_markers_become_citation_marks_and_unknown_ones_vanish() -> None:
+    from articleqa.records import Answer, Citation
+    from articleqa.ui.render import render_answer
+
+    cite = Citation(1, "d", "T", "s.txt", "Iran requested Oman.", 0, 20, 0.9)
+    answer = Answer("q", "They meet in <Oman> [1], not Rome [7].", True, 0.7, [cite], [], {}, None, None, {},
+                    generated_by="m")
+    short = render_answer(answer).split('<p class="aqa-meta-line">')[0]
+    assert 'in &lt;Oman&gt; <sup class="aqa-cite">[1]</sup>, not Rome .' in short
+    assert "[7]" not in short and "&#91;" not in short

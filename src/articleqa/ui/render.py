@@ -99,8 +99,14 @@ _MARKER = re.compile(r"\[(\d+)\]")
 def _written_text(answer: Answer) -> str:
     """A written answer's own [n] markers as the chat's citation marks (each n is a verified quote)."""
     known = {c.n for c in answer.citations}
-    return _MARKER.sub(lambda m: f'<sup class="aqa-cite">[{m.group(1)}]</sup>' if int(m.group(1)) in known else "",
-                       escape(answer.text))
+    parts, last = [], 0
+    for m in _MARKER.finditer(answer.text):  # markers first: escape() turns brackets into entities
+        parts.append(escape(answer.text[last : m.start()]))
+        if int(m.group(1)) in known:
+            parts.append(f'<sup class="aqa-cite">[{m.group(1)}]</sup>')
+        last = m.end()
+    parts.append(escape(answer.text[last:]))
+    return "".join(parts)
 
 
 def render_streaming(text: str) -> str:
