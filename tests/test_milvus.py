@@ -117,3 +117,26 @@ def test_the_writer_waits_for_index_building_as_long_as_it_progresses_and_no_lon
     assert now[0] == 2400.0  # 40 minutes, beyond any fixed limit that would have been shorter
     with pytest.raises(IndexError_, match="no indexing progress"):
         wait_for_index(Server([500, 400, 400]), "c", stall_s=900, clock=lambda: now[0], sleep=sleep)
+
+
+def test_only_a_pure_add_to_the_current_generation_with_a_fitting_index_is_appended() -> None:
+    """Appending keeps the generation's vector index: FLAT stays FLAT only up to its limit, and IVF lists chosen
+    for a quarter of the new size or more; anything else (or a removal, or a stale base) writes a generation."""
+    from types import SimpleNamespace
+
+    from articleqa.store.milvus.writer import can_append
+
+    names = schema.GenerationNames.of("news", 3)
+
+    def base(n_chunks: int, appendable: bool = True, gen: int = 3) -> SimpleNamespace:
+        return SimpleNamespace(appendable=appendable, names=schema.GenerationNames.of("news", gen),
+                               n_chunks=n_chunks, spec=schema.choose_index(n_chunks))
+
+    assert can_append(base(1_000), names, set(), 10)
+    assert not can_append(base(1_000), names, {"doc-1"}, 10)  # a removal rewrites
+    assert not can_append(base(1_000, appendable=False), names, set(), 10)  # written before commits existed
+    assert not can_append(base(1_000, gen=2), names, set(), 10)  # another writer swapped in a newer generation
+    assert not can_append(None, names, set(), 10)
+    assert not can_append(base(49_990), names, set(), 100)  # FLAT → IVF
+    assert can_append(base(100_000), names, set(), 299_000)  # 632 lists for 100k; 399k wants 1,263
+    assert not can_append(base(100_000), names, set(), 301_000)  # 401k wants 1,266 > 2 × 632

@@ -144,6 +144,62 @@ def test_add_remove_and_dedupe_by_content_hash(collection, tmp_path) -> None:
     assert len(store._generations()) <= 2  # the current one and the one a reader may still hold
 
 
+def _rows_held(uri: str) -> dict[str, int]:
+    """Every row the server holds in the current generation's collections, published or not."""
+    from articleqa.store.milvus.snapshot import count_rows
+
+    store = MilvusStore(parse_target(uri))
+    names = store.current()
+    return {name: count_rows(store.client, name) for name in (names.chunks, names.sents)}
+
+
+def test_adding_documents_appends_to_the_generation_and_answers_like_the_embedded_store(collection, tmp_path) -> None:
+    harbour = tmp_path / "harbour.txt"
+    harbour.write_text("Harbour report\n\nThe port of Kelvale received 17 grain ships on Monday, officials said.\n")
+    fire = ARTICLES / "warehouse-fire-harlow-creek.txt"
+    settings = Settings.from_env(store=collection)
+    qa = Assistant.build([str(ARTICLE)], settings=settings)
+    embedded = Assistant.build([str(ARTICLE)], index_dir=tmp_path / "idx")
+    store = MilvusStore(parse_target(collection))
+    first = store.current()
+    for n, path in enumerate([harbour, fire], start=1):
+        qa.add([str(path)])
+        embedded.add([str(path)])
+        assert store.current() == first and len(store._generations()) == 1  # appended: nothing copied
+        assert qa.info()["commit"] == n and store.manifest_stamp() == (first.number, n)
+    later = Assistant.open(settings=settings)  # another reader sees the commit too
+    for reader in (qa, later):
+        assert {d.doc_id for d in reader.documents()} == {d.doc_id for d in embedded.documents()}
+        for question in [*QUESTIONS, "How many grain ships did the port of Kelvale receive?"]:
+            assert _comparable(reader.ask(question)) == _comparable(embedded.ask(question)), question
+    snap = qa._current()
+    snap.check()
+    assert _rows_held(collection) == {first.chunks: snap.n_chunks, first.sents: snap.n_units}
+    from articleqa.store.milvus.records import read_blob
+
+    assert read_blob(store.client, first.records, "bm25") is None  # commit 0's files went once commit 2 was made
+    assert read_blob(store.client, first.records, "bm25@000001") is not None  # commit 1's stay for its readers
+    # Removing a document writes a new generation from the appended one, as the embedded store removes it.
+    assert qa.remove(next(d.doc_id for d in qa.documents() if d.title.startswith("Harbour")))
+    assert embedded.remove(next(d.doc_id for d in embedded.documents() if d.title.startswith("Harbour")))
+    assert store.current() != first
+    for question in QUESTIONS[:6]:
+        assert _comparable(qa.ask(question)) == _comparable(embedded.ask(question)), question
+
+
+def test_a_generation_written_before_appends_existed_is_read_and_rewritten_on_add(collection, tmp_path) -> None:
+    settings = Settings.from_env(store=collection)
+    Assistant.build([str(ARTICLE)], settings=settings)
+    store = MilvusStore(parse_target(collection))
+    old = store.current()
+    store.client.drop_collection(old.commits)  # as generations were written before commits
+    qa = Assistant.open(settings=settings)
+    assert qa.ask("Where are the talks held?").text == "Oman"
+    qa.add([str(ARTICLES / "warehouse-fire-harlow-creek.txt")])
+    assert store.current() != old and store.client.has_collection(store.current().commits)
+    assert len(qa.documents()) == 2
+
+
 def test_a_different_model_is_refused(collection) -> None:
     Assistant.build([str(ARTICLE)], settings=Settings.from_env(store=collection))
     with pytest.raises(ModelMismatchError, match="built with model"):
@@ -173,7 +229,7 @@ def test_the_cli_indexes_and_answers_over_milvus(collection, capsys) -> None:
 # ------------------------------------------------------------------ a writer killed mid-write
 
 
-def _run_index(paths: list[Path], uri: str, crash_at: str = "") -> subprocess.CompletedProcess[str]:
+def _run_index(paths: list[Path | str], uri: str, crash_at: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "ARTICLEQA_CRASH_AT"}
     if crash_at:
         env["ARTICLEQA_CRASH_AT"] = crash_at
@@ -190,13 +246,19 @@ def harbour(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("point", CRASH_POINTS)
-def test_a_write_killed_at_any_point_leaves_the_collection_answering(point, milvus, harbour) -> None:
-    uri = milvus.uri(f"crash_{point.replace('-', '_')}_{os.getpid()}")
+WRITES = [("append", point) for point in CRASH_POINTS] + [("new generation", p) for p in ("after-vectors", "after-manifest")]
+
+
+@pytest.mark.parametrize("write, point", WRITES)
+def test_a_write_killed_at_any_point_leaves_the_collection_answering(write, point, milvus, harbour) -> None:
+    """An add appends to the generation; `index --rebuild` writes a new generation (as removing does)."""
+    uri = milvus.uri(f"crash_{write[0]}_{point.replace('-', '_')}_{os.getpid()}")
     try:
         assert _run_index([ARTICLE], uri).returncode == 0
         old = {d.doc_id for d in _open(uri).documents()}
-        killed = _run_index([harbour], uri, crash_at=point)
+        first = MilvusStore(parse_target(uri)).current()
+        paths = [harbour] if write == "append" else [ARTICLE, harbour, "--rebuild"]
+        killed = _run_index(paths, uri, crash_at=point)
         assert killed.returncode == -signal.SIGKILL, killed.stderr
         qa = _open(uri)
         ids = {d.doc_id for d in qa.documents()}
@@ -212,6 +274,10 @@ def test_a_write_killed_at_any_point_leaves_the_collection_answering(point, milv
         assert len(qa.documents()) == len(old) + 12
         assert qa.ask("How many grain ships did the port of Kelvale7 receive?").text == "10"
         assert len(MilvusStore(parse_target(uri))._generations()) <= 2
+        snap = qa._current()
+        if write == "append":  # the dead write's rows are gone, not merely hidden
+            assert snap.names == first
+            assert _rows_held(uri) == {first.chunks: snap.n_chunks, first.sents: snap.n_units}
     finally:
         MilvusStore(parse_target(uri)).drop_everything()
 
@@ -230,4 +296,6 @@ def test_the_bench_section_measures_milvus_against_the_embedded_store(milvus, pa
     for name in ("embedded", "milvus"):
         assert row[name]["recall_at_10"] == 1.0  # exact search on both sides at this size
         assert row[name]["question_ms"]["n"] == 3 and row[name]["index_s"] > 0
+        assert row[name]["add_one_chunks"] >= 1 and row[name]["add_one_s"] > 0
+    assert (row["milvus"]["add_one_by"], row["embedded"]["add_one_by"]) == ("append (commit)", "new generation")
     assert "| synthetic 2,000 | milvus |" in "\n".join(milvus_markdown({"milvus": result}))

@@ -71,6 +71,21 @@ def _same(a: Any, b: Any) -> bool:
         b.text, b.answerable, [c.to_dict() for c in b.citations])
 
 
+def _add_one(qa: Any, texts: Sequence[str]) -> dict[str, Any]:
+    """Seconds to add one new article to the index just measured: on Milvus an append to the generation (no
+    copy), in the embedded store a new generation written beside the old one."""
+    from ..records import Document
+
+    text = "\n\n".join(texts[:6])
+    before = qa.info()
+    t = time.perf_counter()
+    qa.add([Document("bench-added-article", "An article added after indexing", text, source="bench/added")])
+    seconds = round(time.perf_counter() - t, 2)
+    after = qa.info()
+    return {"add_one_s": seconds, "add_one_chunks": after["n_chunks"] - before["n_chunks"],
+            "add_one_by": "append (commit)" if after.get("commit") else "new generation"}
+
+
 def _synthetic(n: int, data: Path, uri: str, work: Path, pid: int | None, seed: int) -> dict[str, Any]:
     from .. import Assistant
     from ..config import Settings
@@ -91,6 +106,7 @@ def _synthetic(n: int, data: Path, uri: str, work: Path, pid: int | None, seed: 
         entry["vector_index"] = qa.info()["vector_index"]
         entry.update(_dense_recall(qa._current(), vectors, queries))
         entry.update(_ask(qa, meta["questions"][:100])[0])
+        entry.update(_add_one(qa, meta["texts"]))
         entry["client_peak_rss_mb"] = peak_rss_mb()
         if name == "milvus":
             entry["server"] = _server_memory(pid)
@@ -204,8 +220,9 @@ def _row(what: str, name: str, e: dict[str, Any]) -> str:
     server = e.get("server") or {}
     index = e.get("vector_index", {}).get("index_type") or e.get("vector_index", {}).get("kind", "")
     mem = f"{server.get('rss_mb')} / {server.get('peak_rss_mb')}" if server.get("rss_mb") is not None else "—"
+    add = f"{e['add_one_s']} ({e['add_one_by']})" if "add_one_s" in e else "—"
     return (f"| {what} | {name} | {e.get('index_s', '—')} | {q.get('p50', '—')} / {q.get('p95', '—')} | "
-            f"{e.get('recall_at_10', '—')} | {dense.get('p50', '—')} | {index or '—'} | {mem} |")
+            f"{e.get('recall_at_10', '—')} | {dense.get('p50', '—')} | {index or '—'} | {mem} | {add} |")
 
 
 def milvus_markdown(report: dict[str, Any]) -> list[str]:
@@ -217,7 +234,7 @@ def milvus_markdown(report: dict[str, Any]) -> list[str]:
     if "skipped" in m or m.get("measured") is False:
         return [*lines, f"Not measured: {m.get('skipped') or m.get('reason')}.", ""]
     lines += ["| corpus | store | index s | question p50 / p95 ms | dense recall@10 | dense search p50 ms | "
-              "index | server RSS / peak MiB |", "|---|---|---|---|---|---|---|---|"]
+              "index | server RSS / peak MiB | add 1 article s |", "|---|---|---|---|---|---|---|---|---|"]
     if "newsqa" in m:
         n = m["newsqa"]
         for name in ("embedded", "milvus"):

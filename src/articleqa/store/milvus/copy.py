@@ -51,12 +51,13 @@ class Kept:
     def read(cls, base: MilvusSnapshot | None, remove: set[str]) -> Kept:
         if base is None:
             return cls()
-        docs = [d for d in records.all_meta(base.client, base.names.records) if d[0].doc_id not in remove]
+        docs = [d for d in records.all_meta(base.client, base.names.records, base.n_documents)
+                if d[0].doc_id not in remove]
         keep_ids = {m.doc_id for m, _n, _l in docs}
-        chunks = sorted((c for c in records.iterate(base.client, base.names.chunks, "row >= 0",
+        chunks = sorted((c for c in records.iterate(base.client, base.names.chunks, f"row < {base.n_chunks}",
                                                     [*CHUNK_FIELDS, "content_hash", "vector"]) if c["doc_id"] in keep_ids),
                         key=lambda c: int(c["row"]))
-        unit_map = np.full(int(base.manifest["sentences"]["n_units"]), -1, dtype=np.int64)
+        unit_map = np.full(base.n_units, -1, dtype=np.int64)
         pos = 0
         for lo, hi in _document_unit_ranges(chunks):
             unit_map[lo:hi] = np.arange(pos, pos + hi - lo)
@@ -89,11 +90,14 @@ def chunk_row(row: int, vector: Any, chunk: Any, doc: DocumentMeta | Document, u
 
 
 class NewRows:
-    """The rows of each collection of the new generation, produced lazily; ``texts`` = chunk texts by row."""
+    """The rows of each collection of the new generation, produced lazily; ``texts`` = chunk texts by row.
+    ``after`` = the (chunk rows, sentence units, documents) already published when these rows are appended to a
+    generation (zero when a new generation is written)."""
 
-    def __init__(self, kept: Kept, add: Sequence[NewDocument]) -> None:
+    def __init__(self, kept: Kept, add: Sequence[NewDocument], after: tuple[int, int, int] = (0, 0, 0)) -> None:
         self.kept = kept
         self.add = add
+        self.row0, self.unit0, self.doc0 = after
         self.texts: list[str] = []
         self._doc_text: dict[str, str] = {}
 
@@ -110,7 +114,7 @@ class NewRows:
                 doc = Document(m.doc_id, m.title, texts[m.doc_id], m.source, m.author, m.published, dict(m.metadata))
                 yield from document_rows(doc, n, i + j)
         for j, nd in enumerate(self.add):
-            yield from document_rows(nd.document, len(nd.chunks), len(docs) + j)
+            yield from document_rows(nd.document, len(nd.chunks), self.doc0 + len(docs) + j)
 
     def chunks(self) -> Iterator[dict[str, Any]]:
         meta = {m.doc_id: m for m, _n, _l in self.kept.documents}
@@ -123,7 +127,7 @@ class NewRows:
             units = (int(umap[lo]), int(umap[lo]) + hi - lo) if hi > lo else (0, 0)
             self.texts.append(text)
             yield chunk_row(row, c["vector"], c, meta[c["doc_id"]], units, text, c["content_hash"])
-        row, unit_base = len(self.kept.chunks), self.kept.n_units
+        row, unit_base = self.row0 + len(self.kept.chunks), self.unit0 + self.kept.n_units
         for nd in self.add:
             for chunk, vec, (lo, hi) in zip(nd.chunks, nd.vectors, nd.chunk_units, strict=True):
                 if len(chunk.text) > PIECE_CHARS and nd.document.text[chunk.start : chunk.end] != chunk.text:
@@ -138,11 +142,12 @@ class NewRows:
     def sentences(self) -> Iterator[dict[str, Any]]:
         base, umap = self.kept.base, self.kept.unit_map
         if base is not None and len(umap) and (umap >= 0).any():
-            for u in records.iterate(base.client, base.names.sents, "unit >= 0", ["unit", "vector", "start", "end", "hash"]):
+            for u in records.iterate(base.client, base.names.sents, f"unit < {base.n_units}",
+                                     ["unit", "vector", "start", "end", "hash"]):
                 new = int(umap[int(u["unit"])])
                 if new >= 0:
                     yield {**u, "unit": new}
-        pos = self.kept.n_units
+        pos = self.unit0 + self.kept.n_units
         for nd in self.add:
             hashes = np.asarray(nd.unit_hashes, dtype=np.uint64).view(np.int64)
             vecs = np.asarray(nd.unit_vectors, dtype=np.float32)
@@ -162,6 +167,24 @@ class NewRows:
 
 def new_rows(kept: Kept, add: Sequence[NewDocument]) -> NewRows:
     return NewRows(kept, add)
+
+
+def published_texts(base: MilvusSnapshot) -> list[str]:
+    """Every published chunk's text in row order: BM25's statistics cover the whole collection, so an append
+    rebuilds them from the texts (read from the server; the vectors stay where they are)."""
+    texts: list[str] = [""] * base.n_chunks
+    long_chunks: list[dict[str, Any]] = []
+    for c in records.iterate(base.client, base.names.chunks, f"row < {base.n_chunks}",
+                             ["row", "doc_id", "text", "text_in_document", "start", "end"]):
+        if c["text_in_document"]:
+            long_chunks.append(c)
+        else:
+            texts[int(c["row"])] = c["text"]
+    long_texts = records.read_named(base.client, base.names.records, "text",
+                                    sorted({c["doc_id"] for c in long_chunks})) if long_chunks else {}
+    for c in long_chunks:
+        texts[int(c["row"])] = long_texts[c["doc_id"]][int(c["start"]) : int(c["end"])]
+    return texts
 
 
 def lexical_blob(texts: Sequence[str]) -> bytes:

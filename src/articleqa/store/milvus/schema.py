@@ -9,8 +9,11 @@ A generation ``G`` = ``{collection}__g{number:06d}`` is three collections:
   the embedded store keeps: Milvus 2.3 has no float16 vectors).
 * ``G_records`` — keyed text pieces: each document's fields (JSON) and text, the BM25 index files, and the
   manifest; Milvus 2.3 needs a vector field in every collection, so it has a 2-d placeholder.
+* ``G_commits`` — one row per append to the generation (see ``writer``): which rows, units and documents are
+  published and the names of that commit's manifest and BM25 files. Empty until the first append.
 
-The alias ``{collection}`` names the current generation's ``_chunks`` collection: swapping it is the commit.
+The alias ``{collection}`` names the current generation's ``_chunks`` collection: swapping it publishes a new
+generation; inserting a row into ``G_commits`` publishes rows appended to the current one.
 """
 
 from __future__ import annotations
@@ -89,8 +92,12 @@ class GenerationNames:
         return f"{self.prefix}_records"
 
     @property
-    def all(self) -> tuple[str, str, str]:
-        return (self.chunks, self.sents, self.records)
+    def commits(self) -> str:
+        return f"{self.prefix}_commits"
+
+    @property
+    def all(self) -> tuple[str, str, str, str]:
+        return (self.chunks, self.sents, self.records, self.commits)
 
 
 def _schema(fields_: list[tuple[str, Any, dict[str, Any]]]) -> Any:
@@ -138,6 +145,15 @@ def record_schema() -> Any:
     ])
 
 
+def commit_schema() -> Any:
+    from pymilvus import DataType as T
+
+    return _schema([
+        ("commit", T.INT64, {"is_primary": True}), ("payload", T.VARCHAR, {"max_length": VARCHAR_MAX}),
+        ("placeholder", T.FLOAT_VECTOR, {"dim": PLACEHOLDER_DIM}),
+    ])
+
+
 def index_params(client: Any, field_name: str, spec: MilvusIndexSpec) -> Any:
     params = client.prepare_index_params()
     params.add_index(field_name=field_name, index_type=spec.index_type, metric_type="IP", params=dict(spec.build))
@@ -145,12 +161,13 @@ def index_params(client: Any, field_name: str, spec: MilvusIndexSpec) -> Any:
 
 
 def create_generation(client: Any, names: GenerationNames, dim: int, spec: MilvusIndexSpec) -> None:
-    """The three empty collections, indexed and loaded, strongly consistent (a write is seen by the next read)."""
+    """The four empty collections, indexed and loaded, strongly consistent (a write is seen by the next read)."""
     flat = MilvusIndexSpec("flat")
     for name, schema, vector_field, chosen in (
         (names.chunks, chunk_schema(dim), "vector", spec),
         (names.sents, sentence_schema(dim), "vector", flat),
         (names.records, record_schema(), "placeholder", flat),
+        (names.commits, commit_schema(), "placeholder", flat),
     ):
         client.create_collection(name, schema=schema, index_params=index_params(client, vector_field, chosen),
                                  consistency_level="Strong")

@@ -20,6 +20,7 @@ from ...errors import IndexError_
 from ...records import Chunk, Document, DocumentInfo, DocumentMeta
 from ..lexical import LexicalIndex
 from . import records
+from .commits import Commit
 from .schema import GenerationNames, MilvusIndexSpec
 from .target import MilvusTarget
 
@@ -55,9 +56,10 @@ def exact_scores(vectors: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
     return out
 
 
-def count_rows(client: Any, collection: str) -> int:
-    """Rows the server holds, read Strong (waits until every acknowledged insert is visible)."""
-    rows = client.query(collection, filter="", output_fields=["count(*)"], consistency_level="Strong")
+def count_rows(client: Any, collection: str, filter_: str = "") -> int:
+    """Rows the server holds (matching ``filter_``), read Strong (waits until every acknowledged insert is
+    visible)."""
+    rows = client.query(collection, filter=filter_, output_fields=["count(*)"], consistency_level="Strong")
     return int(rows[0]["count(*)"])
 
 
@@ -70,20 +72,25 @@ def unpack_lexical(data: bytes) -> LexicalIndex:
 
 
 class MilvusSnapshot:
-    """A generation's three collections. Immutable once its alias was swapped in, so readers may cache."""
+    """One commit of a generation. What it shows never changes (later appends add rows past its counts, which
+    every read here excludes), so readers may cache."""
 
-    def __init__(self, client: Any, target: MilvusTarget, names: GenerationNames) -> None:
+    def __init__(self, client: Any, target: MilvusTarget, names: GenerationNames, commit: Commit | None = None,
+                 *, appendable: bool = False) -> None:
         self.client = client
         self.target = target
         self.names = names
-        self.generation = names.prefix
-        blob = records.read_blob(client, names.records, "manifest")
+        self.commit = commit or Commit()
+        # What answer caches key on: it changes with every commit, not only with every generation.
+        self.generation = names.prefix if self.commit.number == 0 else f"{names.prefix}@{self.commit.number:06d}"
+        self.appendable = appendable  # the generation has a commits collection (older ones do not)
+        blob = records.read_blob(client, names.records, self.commit.manifest_blob)
         if blob is None:
             raise IndexError_(f"the Milvus index {target.uri} has no manifest in {names.records}; rebuild it with "
                               f"`articleqa index --rebuild PATH... --store {target.uri}`")
         self.manifest: dict[str, Any] = json.loads(blob)
         self.spec = MilvusIndexSpec.from_dict(self.manifest["vector_index"])
-        bm25 = records.read_blob(client, names.records, "bm25")
+        bm25 = records.read_blob(client, names.records, self.commit.bm25_blob)
         if bm25 is None:
             raise IndexError_(f"the Milvus index {target.uri} is missing its BM25 files; rebuild it")
         self._lexical = unpack_lexical(bm25)
@@ -101,6 +108,10 @@ class MilvusSnapshot:
         return int(self.manifest["n_documents"])
 
     @property
+    def n_units(self) -> int:
+        return int(self.manifest["sentences"]["n_units"])
+
+    @property
     def model(self) -> str:
         return str(self.manifest["model"])
 
@@ -113,13 +124,10 @@ class MilvusSnapshot:
 
     def check(self) -> None:
         """Row counts on the server equal the manifest's (a generation is complete or was never swapped in)."""
-        for name, want in ((self.names.chunks, self.n_chunks), (self.names.sents, self.manifest["sentences"]["n_units"])):
-            got = self._count(name)
+        for name, key, want in ((self.names.chunks, "row", self.n_chunks), (self.names.sents, "unit", self.n_units)):
+            got = count_rows(self.client, name, f"{key} < {want}")
             if got != want:
                 raise IndexError_(f"{name} holds {got} rows, its manifest says {want}")
-
-    def _count(self, collection: str) -> int:
-        return count_rows(self.client, collection)
 
     def _query(self, collection: str, filter_: str, fields: list[str], expect: int) -> list[dict[str, Any]]:
         """Rows by key, bounded-staleness first; Strong when fewer than ``expect`` came back."""
@@ -135,7 +143,8 @@ class MilvusSnapshot:
             return EMPTY_ROWS
         hits = self.client.search(
             self.names.chunks, data=[np.asarray(query_vector, dtype=np.float32).tolist()],
-            limit=min(k, self.n_chunks, 16_384), filter=f"row in {ints(rows)}" if rows is not None else "",
+            limit=min(k, self.n_chunks, 16_384),
+            filter=f"row in {ints(rows)}" if rows is not None else f"row < {self.n_chunks}",
             output_fields=[*CHUNK_FIELDS, "vector"], search_params={"metric_type": "IP", "params": dict(self.spec.search)},
             consistency_level=READ,
         )[0]
@@ -222,7 +231,8 @@ class MilvusSnapshot:
         found: dict[int, np.ndarray] = {}
         unique = list(dict.fromkeys(int(k) for k in keys))
         for i in range(0, len(unique), BATCH):
-            for r in self.client.query(self.names.sents, filter=f"hash in {ints(unique[i : i + BATCH])}",
+            for r in self.client.query(self.names.sents,
+                                       filter=f"hash in {ints(unique[i : i + BATCH])} and unit < {self.n_units}",
                                        output_fields=["hash", "vector"], consistency_level="Strong"):  # writes only
                 found.setdefault(int(r["hash"]), np.asarray(r["vector"], dtype=np.float32).astype(np.float16))
         mask = np.fromiter((int(k) in found for k in keys), dtype=bool, count=len(keys))
@@ -243,7 +253,7 @@ class MilvusSnapshot:
         ids = list(dict.fromkeys(doc_ids))
         found: list[int] = []
         for i in range(0, len(ids), BATCH):
-            where = "doc_id in [" + ",".join(json.dumps(d) for d in ids[i : i + BATCH]) + "]"
+            where = "doc_id in [" + ",".join(json.dumps(d) for d in ids[i : i + BATCH]) + f"] and row < {self.n_chunks}"
             # One query answers the usual filter; an iterator (several calls) only when it may hold more rows.
             rows = self.client.query(self.names.chunks, filter=where, output_fields=["row"], limit=QUERY_WINDOW,
                                      consistency_level=READ)
@@ -254,7 +264,8 @@ class MilvusSnapshot:
 
     def _all(self) -> dict[str, tuple[DocumentMeta, int, int]]:
         if self._meta is None:
-            self._meta = {m.doc_id: (m, n, length) for m, n, length in records.all_meta(self.client, self.names.records)}
+            self._meta = {m.doc_id: (m, n, length)
+                          for m, n, length in records.all_meta(self.client, self.names.records, self.n_documents)}
         return self._meta
 
     def has_document(self, doc_id: str) -> bool:
@@ -291,4 +302,4 @@ class MilvusSnapshot:
         return len(self._all())
 
     def count_chunks(self) -> int:
-        return self._count(self.names.chunks)
+        return count_rows(self.client, self.names.chunks, f"row < {self.n_chunks}")

@@ -1,11 +1,14 @@
 """MilvusStore: the same reader/writer interface as the embedded IndexStore, on a Milvus server.
 
-Atomicity: every write builds a complete new generation (three collections, see ``schema``) and only then
-points the alias ``{collection}`` at it — Milvus swaps an alias in one metadata operation. A writer killed at
-any moment leaves the alias on the old, complete generation, so readers keep answering from it; the next writer
-drops the dead generation's collections. The previous generation is kept (a reader may still hold it).
+Atomicity, two ways. Adding documents appends them to the current generation (``commits``): rows past the
+published counts, invisible until one commit row publishes them; nothing already stored is copied. Removing or
+replacing documents — or growing past what the generation's vector index was chosen for — builds a complete
+new generation (four collections, see ``schema``) and only then points the alias ``{collection}`` at it: Milvus
+swaps an alias in one metadata operation. A writer killed at any moment leaves the last commit of the current
+generation answering; the next writer deletes the rows, or drops the collections, the dead one left. The
+previous generation and the previous commit's files are kept (a reader may still hold them).
 One writer at a time: a lock inside the process; writers on several machines must be serialised by the caller
-(Milvus has no lock to take; two writers would each publish a complete generation, the later swap winning)."""
+(Milvus has no lock to take: two appends at once would write the same row numbers)."""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ from ...errors import IndexError_
 from ...records import NewDocument
 from ..files import crash_point
 from ..generations import FORMAT_VERSION
-from .copy import Kept, lexical_blob, new_rows
+from .commits import Commit, latest, superseded_blobs
+from .copy import Kept, NewRows, lexical_blob, new_rows, published_texts
 from .records import verify_texts
 from .schema import GenerationNames, choose_index, create_generation
 from .snapshot import MilvusSnapshot, count_rows
@@ -49,6 +53,17 @@ def insert_all(client: Any, collection: str, rows: Iterator[dict[str, Any]]) -> 
     return total
 
 
+def can_append(base: MilvusSnapshot | None, current: GenerationNames | None, remove: set[str], n_added: int) -> bool:
+    """Only adding, to the generation that is current, whose vector index still suits the new size (IVF lists
+    chosen for at least a quarter of it: a growing collection is rewritten each time it quadruples)."""
+    if base is None or current is None or remove or not base.appendable or base.names != current:
+        return False
+    wanted = choose_index(base.n_chunks + n_added)
+    if wanted.kind != base.spec.kind:
+        return False
+    return wanted.kind != "ivf" or 2 * int(base.spec.build.get("nlist", 0)) >= int(wanted.build["nlist"])
+
+
 class MilvusStore:
     """Reads the current generation named by the alias and writes the next one."""
 
@@ -58,6 +73,8 @@ class MilvusStore:
         self.client = connect(target)
         self.root = target.uri  # what messages name, like the embedded store's folder
         self._snapshot: MilvusSnapshot | None = None
+        self._appendable: dict[str, bool] = {}  # generation → it has a commits collection (older ones do not)
+        self._written: dict[str, int] = {}  # generation → the commit this process published last (read-your-writes)
 
     # ------------------------------------------------------------ reading
     def current(self) -> GenerationNames | None:
@@ -81,19 +98,34 @@ class MilvusStore:
     def manifest(self) -> dict[str, Any]:
         return self.open_snapshot().manifest
 
-    def manifest_stamp(self) -> tuple[int, int]:
-        """Changes whenever any process swaps in a new generation."""
-        names = self.current()
-        return (names.number, 0) if names else (0, 0)
-
-    def open_snapshot(self) -> MilvusSnapshot:
+    def _published(self) -> tuple[GenerationNames, Commit, bool] | None:
+        """The current generation, its newest commit, and whether it takes appends."""
         names = self.current()
         if names is None:
+            return None
+        if names.prefix not in self._appendable:
+            self._appendable[names.prefix] = bool(self.client.has_collection(names.commits))
+        appendable = self._appendable[names.prefix]
+        commit = latest(self.client, names) if appendable else Commit()
+        written = self._written.get(names.prefix, 0)  # a bounded-staleness read may not show our own commit yet
+        return names, (Commit(written) if written > commit.number else commit), appendable
+
+    def manifest_stamp(self) -> tuple[int, int]:
+        """Changes whenever any process swaps in a new generation or commits an append."""
+        published = self._published()
+        return (published[0].number, published[1].number) if published else (0, 0)
+
+    def open_snapshot(self) -> MilvusSnapshot:
+        published = self._published()
+        if published is None:
             raise IndexError_(
                 f"no index in {self.target.uri}; build one with `articleqa index PATH... --store {self.target.uri}`"
             )
-        if self._snapshot is None or self._snapshot.generation != names.prefix:
-            self._snapshot = MilvusSnapshot(self.client, self.target, names)  # generations never change: reuse
+        names, commit, appendable = published
+        snap = self._snapshot
+        if snap is None or snap.names != names or snap.commit != commit:  # a commit never changes: reuse
+            self._snapshot = MilvusSnapshot(self.client, self.target, names, commit, appendable=appendable)
+        assert self._snapshot is not None
         return self._snapshot
 
     # ------------------------------------------------------------ writing
@@ -118,9 +150,13 @@ class MilvusStore:
         self, add: Sequence[NewDocument], remove: set[str], *, model: str, dim: int, base: MilvusSnapshot | None,
         sources: Sequence[str] = (), progress: Callable[[str], None] | None = None, encoder: str | None = None,
     ) -> dict[str, Any]:
-        """Write the next generation = base − remove + add, then swap the alias to it. Caller holds the lock."""
+        """base − remove + add: appended to the current generation when only adding, else written as the next
+        generation and swapped in. Caller holds the lock."""
         say = progress or (lambda _msg: None)
         current = self.current()
+        if can_append(base, current, remove, sum(len(nd.chunks) for nd in add)):
+            assert base is not None
+            return self._append(add, base, model=model, dim=dim, sources=sources, say=say, encoder=encoder)
         # Generations above the current one are writes that died before their swap: never visible, drop them.
         self._drop({g.prefix for g in self._generations() if current is None or g.number <= current.number})
         number = max([g.number for g in self._generations()] + [0]) + 1
@@ -148,7 +184,7 @@ class MilvusStore:
             "encoder": encoder or (base.manifest.get("encoder") if base else None), "dim": dim,
             "n_documents": kept.n_documents + len(add), "n_chunks": n_chunks, "vector_index": spec.to_dict(),
             "sentences": {"n_units": n_units, "dtype": "float16 (stored as float32)"},
-            "collections": dict(zip(("chunks", "sentences", "records"), names.all, strict=True)),
+            "collections": dict(zip(("chunks", "sentences", "records", "commits"), names.all, strict=True)),
             "updated": _now(), "created": base.manifest.get("created") if base else _now(),
             "sources": sorted(set(base.manifest.get("sources", []) if base else []) | set(sources)),
         }
@@ -157,9 +193,63 @@ class MilvusStore:
         self._crash("before-manifest")
         self._swap(names, exists=current is not None)
         self._crash("after-manifest")
-        self._drop({names.prefix, *([base.generation] if base is not None else []),
+        self._drop({names.prefix, *([base.names.prefix] if base is not None else []),
                     *([current.prefix] if current is not None else [])})
         return manifest
+
+    def _append(
+        self, add: Sequence[NewDocument], base: MilvusSnapshot, *, model: str, dim: int, sources: Sequence[str],
+        say: Callable[[str], None], encoder: str | None,
+    ) -> dict[str, Any]:
+        """Rows numbered after the published ones, the rebuilt BM25 files and a manifest under the next commit's
+        names, every row checked visible, then the commit row. Nothing already stored is copied."""
+        names = base.names
+        if latest(self.client, names, "Strong") != base.commit:
+            raise IndexError_(f"{self.target.uri} changed while this write was prepared (another writer committed); "
+                              "run it again")
+        commit = Commit(base.commit.number + 1)
+        self._delete_unpublished(base)
+        records_before = count_rows(self.client, names.records)
+        rows = NewRows(Kept(), add, (base.n_chunks, base.n_units, base.n_documents))
+        say("writing records")
+        n_records = insert_all(self.client, names.records, rows.records())
+        verify_texts(self.client, names.records, [nd.document for nd in add])
+        self._crash("after-records")
+        say("writing vectors")
+        n_chunks = base.n_chunks + insert_all(self.client, names.chunks, rows.chunks())
+        n_units = base.n_units + insert_all(self.client, names.sents, rows.sentences())
+        self._crash("after-vectors")
+        say("building search indexes")
+        texts = published_texts(base) + rows.texts
+        n_records += insert_all(self.client, names.records, rows.blob(commit.bm25_blob, lexical_blob(texts)))
+        self._seal(names, base.spec.kind)
+        self._crash("after-indexes")
+        manifest = {
+            **base.manifest, "model": model, "dim": dim, "encoder": encoder or base.manifest.get("encoder"),
+            "n_documents": base.n_documents + len(add), "n_chunks": n_chunks, "commit": commit.number,
+            "sentences": {**base.manifest["sentences"], "n_units": n_units},
+            "updated": _now(), "sources": sorted(set(base.manifest.get("sources", [])) | set(sources)),
+        }
+        n_records += insert_all(self.client, names.records, rows.blob(commit.manifest_blob, rows.json(manifest)))
+        self._wait_visible(names, {names.chunks: n_chunks, names.sents: n_units,
+                                   names.records: records_before + n_records})
+        self._crash("before-manifest")
+        self.client.insert(names.commits, [commit.row()])
+        if latest(self.client, names, "Strong") != commit:  # a Strong read: from here on every reader sees it
+            raise IndexError_(f"{names.commits} does not show commit {commit.number} after writing it")
+        self._written[names.prefix] = commit.number
+        self._crash("after-manifest")
+        self.client.delete(names.records, filter=superseded_blobs(commit))
+        self.client.delete(names.commits, filter=f"commit < {commit.number - 1}")
+        return manifest
+
+    def _delete_unpublished(self, base: MilvusSnapshot) -> None:
+        """What a write that died before its commit left: rows past the published counts, its files."""
+        names = base.names
+        self.client.delete(names.chunks, filter=f"row >= {base.n_chunks}")
+        self.client.delete(names.sents, filter=f"unit >= {base.n_units}")
+        self.client.delete(names.records, filter=f'(kind == "doc" or kind == "text") and position >= {base.n_documents}')
+        self.client.delete(names.records, filter=superseded_blobs(base.commit))
 
     def _wait_visible(self, names: GenerationNames, expected: dict[str, int]) -> None:
         """A Strong count of every collection: all rows are visible before the swap publishes them (readers then
