@@ -296,6 +296,6 @@ def test_the_bench_section_measures_milvus_against_the_embedded_store(milvus, pa
     for name in ("embedded", "milvus"):
         assert row[name]["recall_at_10"] == 1.0  # exact search on both sides at this size
         assert row[name]["question_ms"]["n"] == 3 and row[name]["index_s"] > 0
-        assert row[name]["add_one_chunks"] >= 1 and row[name]["add_one_s"] > 0
+        assert row[name]["add_one_chunks"] >= 1 and row[name]["add_one_s"] > 0 and row[name]["remove_one_s"] > 0
     assert (row["milvus"]["add_one_by"], row["embedded"]["add_one_by"]) == ("append (commit)", "new generation")
     assert "| synthetic 2,000 | milvus |" in "\n".join(milvus_markdown({"milvus": result}))

@@ -42,6 +42,17 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
 
 
+def reset_peak_rss() -> bool:
+    """Start the peak (VmHWM) again from the current resident size, so the next peak_rss_mb() is one step's,
+    not the process's whole life (Linux: "5" into /proc/self/clear_refs). False where that is not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def _rounded(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import COLD_QUESTION, peak_rss_mb, say, summarize
+from .common import COLD_QUESTION, peak_rss_mb, reset_peak_rss, say, summarize
 from .latency import stage_latencies
 from .scale import K, _exact_topk, _recall, synthetic_vectors
 
@@ -71,19 +71,26 @@ def _same(a: Any, b: Any) -> bool:
         b.text, b.answerable, [c.to_dict() for c in b.citations])
 
 
-def _add_one(qa: Any, texts: Sequence[str]) -> dict[str, Any]:
-    """Seconds to add one new article to the index just measured: on Milvus an append to the generation (no
-    copy), in the embedded store a new generation written beside the old one."""
+def _add_and_remove_one(qa: Any, texts: Sequence[str]) -> dict[str, Any]:
+    """Seconds (and the client's peak memory) to add one new article to the index just measured — on Milvus an
+    append to the generation, in the embedded store a new generation — and to remove it again, which writes a
+    new generation in both (on Milvus every kept row is streamed through this client)."""
     from ..records import Document
 
     text = "\n\n".join(texts[:6])
     before = qa.info()
+    reset_peak_rss()
     t = time.perf_counter()
     qa.add([Document("bench-added-article", "An article added after indexing", text, source="bench/added")])
-    seconds = round(time.perf_counter() - t, 2)
+    out: dict[str, Any] = {"add_one_s": round(time.perf_counter() - t, 2), "add_one_peak_rss_mb": peak_rss_mb()}
     after = qa.info()
-    return {"add_one_s": seconds, "add_one_chunks": after["n_chunks"] - before["n_chunks"],
-            "add_one_by": "append (commit)" if after.get("commit") else "new generation"}
+    out.update(add_one_chunks=after["n_chunks"] - before["n_chunks"],
+               add_one_by="append (commit)" if after.get("commit") else "new generation")
+    reset_peak_rss()
+    t = time.perf_counter()
+    qa.remove("bench-added-article")
+    out.update(remove_one_s=round(time.perf_counter() - t, 2), remove_one_peak_rss_mb=peak_rss_mb())
+    return out
 
 
 def _synthetic(n: int, data: Path, uri: str, work: Path, pid: int | None, seed: int) -> dict[str, Any]:
@@ -99,6 +106,7 @@ def _synthetic(n: int, data: Path, uri: str, work: Path, pid: int | None, seed: 
     for name, store_uri in (("embedded", ""), ("milvus", uri)):
         idx = work / f"index-{n}"
         store = open_store(store_uri, idx)
+        reset_peak_rss()  # each store's own peak, not the process's (the embedded 1M build came first)
         t = time.perf_counter()
         _internal.write_synthetic_index(idx, vectors, meta["texts"], store=store)
         entry: dict[str, Any] = {"index_s": round(time.perf_counter() - t, 2)}
@@ -106,8 +114,8 @@ def _synthetic(n: int, data: Path, uri: str, work: Path, pid: int | None, seed: 
         entry["vector_index"] = qa.info()["vector_index"]
         entry.update(_dense_recall(qa._current(), vectors, queries))
         entry.update(_ask(qa, meta["questions"][:100])[0])
-        entry.update(_add_one(qa, meta["texts"]))
-        entry["client_peak_rss_mb"] = peak_rss_mb()
+        entry["client_peak_rss_mb"] = peak_rss_mb()  # build, recall and questions
+        entry.update(_add_and_remove_one(qa, meta["texts"]))
         if name == "milvus":
             entry["server"] = _server_memory(pid)
             store.drop_everything()
@@ -221,8 +229,11 @@ def _row(what: str, name: str, e: dict[str, Any]) -> str:
     index = e.get("vector_index", {}).get("index_type") or e.get("vector_index", {}).get("kind", "")
     mem = f"{server.get('rss_mb')} / {server.get('peak_rss_mb')}" if server.get("rss_mb") is not None else "—"
     add = f"{e['add_one_s']} ({e['add_one_by']})" if "add_one_s" in e else "—"
+    remove = str(e["remove_one_s"]) if "remove_one_s" in e else "—"
+    client = e.get("client_peak_rss_mb", "—")
     return (f"| {what} | {name} | {e.get('index_s', '—')} | {q.get('p50', '—')} / {q.get('p95', '—')} | "
-            f"{e.get('recall_at_10', '—')} | {dense.get('p50', '—')} | {index or '—'} | {mem} | {add} |")
+            f"{e.get('recall_at_10', '—')} | {dense.get('p50', '—')} | {index or '—'} | {mem} | {client} | {add} | "
+            f"{remove} |")
 
 
 def milvus_markdown(report: dict[str, Any]) -> list[str]:
@@ -234,7 +245,8 @@ def milvus_markdown(report: dict[str, Any]) -> list[str]:
     if "skipped" in m or m.get("measured") is False:
         return [*lines, f"Not measured: {m.get('skipped') or m.get('reason')}.", ""]
     lines += ["| corpus | store | index s | question p50 / p95 ms | dense recall@10 | dense search p50 ms | "
-              "index | server RSS / peak MiB | add 1 article s |", "|---|---|---|---|---|---|---|---|---|"]
+              "index | server RSS / peak MiB | client peak MiB | add 1 article s | remove it s |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     if "newsqa" in m:
         n = m["newsqa"]
         for name in ("embedded", "milvus"):

@@ -24,20 +24,23 @@ from .schema import META_CHARS, PIECE_CHARS
 from .snapshot import CHUNK_FIELDS, MilvusSnapshot
 
 TEXT_BATCH = 200  # documents whose texts are read per query while copying
+LONG_TEXTS_HELD = 64  # documents whose full texts are held while their long chunks are copied
 
 
 @dataclass
 class Kept:
-    """The current generation minus the removed documents, in index order."""
+    """The current generation minus the removed documents, in index order: what each kept chunk row and
+    sentence unit becomes in the new generation (-1: dropped). Only these maps are held here; the rows
+    themselves are streamed from the server when the new generation is written."""
 
     base: MilvusSnapshot | None = None
     documents: list[tuple[DocumentMeta, int, int]] = field(default_factory=list)
-    chunks: list[dict[str, Any]] = field(default_factory=list)  # old chunk rows (with vectors), by old row
+    row_map: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # old row → new, -1 dropped
     unit_map: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # old unit → new, -1 dropped
 
     @property
     def n_chunks(self) -> int:
-        return len(self.chunks)
+        return int((self.row_map >= 0).sum())
 
     @property
     def n_documents(self) -> int:
@@ -53,26 +56,31 @@ class Kept:
             return cls()
         docs = [d for d in records.all_meta(base.client, base.names.records, base.n_documents)
                 if d[0].doc_id not in remove]
-        keep_ids = {m.doc_id for m, _n, _l in docs}
-        chunks = sorted((c for c in records.iterate(base.client, base.names.chunks, f"row < {base.n_chunks}",
-                                                    [*CHUNK_FIELDS, "content_hash", "vector"]) if c["doc_id"] in keep_ids),
-                        key=lambda c: int(c["row"]))
+        n = base.n_chunks
+        doc_of, lo, hi = np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        codes: dict[str, int] = {}
+        for c in records.iterate(base.client, base.names.chunks, f"row < {n}", ["row", "doc_id", "unit_lo", "unit_hi"]):
+            r = int(c["row"])
+            doc_of[r], lo[r], hi[r] = codes.setdefault(c["doc_id"], len(codes)), int(c["unit_lo"]), int(c["unit_hi"])
+        keep = np.isin(doc_of, [codes[m.doc_id] for m, _n, _l in docs if m.doc_id in codes])
+        row_map = np.full(n, -1, dtype=np.int64)
+        row_map[keep] = np.arange(int(keep.sum()))
         unit_map = np.full(base.n_units, -1, dtype=np.int64)
         pos = 0
-        for lo, hi in _document_unit_ranges(chunks):
-            unit_map[lo:hi] = np.arange(pos, pos + hi - lo)
-            pos += hi - lo
-        return cls(base, docs, chunks, unit_map)
+        for first, last in _document_runs(doc_of[keep]):
+            rows = np.flatnonzero(keep)[first:last]
+            u_lo, u_hi = int(lo[rows].min()), int(hi[rows].max())
+            unit_map[u_lo:u_hi] = np.arange(pos, pos + u_hi - u_lo)
+            pos += u_hi - u_lo
+        return cls(base, docs, row_map, unit_map)
 
 
-def _document_unit_ranges(chunks: Sequence[dict[str, Any]]) -> Iterator[tuple[int, int]]:
-    """Per kept document (its chunks are consecutive rows), the units its chunks cover."""
-    start = 0
-    for i in range(1, len(chunks) + 1):
-        if i == len(chunks) or chunks[i]["doc_id"] != chunks[start]["doc_id"]:
-            part = chunks[start:i]
-            yield min(int(c["unit_lo"]) for c in part), max(int(c["unit_hi"]) for c in part)
-            start = i
+def _document_runs(doc_of: np.ndarray) -> Iterator[tuple[int, int]]:
+    """[first, last) of each run of one document's chunks (a document's chunks are consecutive rows)."""
+    if not len(doc_of):
+        return
+    edges = np.flatnonzero(np.diff(doc_of)) + 1
+    yield from zip(np.r_[0, edges].tolist(), np.r_[edges, len(doc_of)].tolist(), strict=True)
 
 
 def _short(value: str | None) -> str:
@@ -90,16 +98,16 @@ def chunk_row(row: int, vector: Any, chunk: Any, doc: DocumentMeta | Document, u
 
 
 class NewRows:
-    """The rows of each collection of the new generation, produced lazily; ``texts`` = chunk texts by row.
-    ``after`` = the (chunk rows, sentence units, documents) already published when these rows are appended to a
-    generation (zero when a new generation is written)."""
+    """The rows of each collection of the new generation, produced lazily; ``texts`` = chunk texts by row,
+    filled as the chunk rows are produced. ``after`` = the (chunk rows, sentence units, documents) already
+    published when these rows are appended to a generation (zero when a new generation is written)."""
 
     def __init__(self, kept: Kept, add: Sequence[NewDocument], after: tuple[int, int, int] = (0, 0, 0)) -> None:
         self.kept = kept
         self.add = add
         self.row0, self.unit0, self.doc0 = after
-        self.texts: list[str] = []
-        self._doc_text: dict[str, str] = {}
+        self.texts: list[str] = [""] * (kept.n_chunks + sum(len(nd.chunks) for nd in add))
+        self._long_texts: dict[str, str] = {}
 
     def _kept_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         assert self.kept.base is not None
@@ -116,28 +124,46 @@ class NewRows:
         for j, nd in enumerate(self.add):
             yield from document_rows(nd.document, len(nd.chunks), self.doc0 + len(docs) + j)
 
+    def _long_text(self, doc_id: str) -> str:
+        """A kept chunk longer than a VARCHAR piece is stored as its document's offsets: the text, read once."""
+        if doc_id not in self._long_texts:
+            if len(self._long_texts) >= LONG_TEXTS_HELD:
+                self._long_texts.clear()
+            self._long_texts[doc_id] = self._kept_texts([doc_id])[doc_id]
+        return self._long_texts[doc_id]
+
     def chunks(self) -> Iterator[dict[str, Any]]:
-        meta = {m.doc_id: m for m, _n, _l in self.kept.documents}
-        long_docs = sorted({c["doc_id"] for c in self.kept.chunks if c["text_in_document"]})
-        long_texts = self._kept_texts(long_docs) if long_docs else {}
-        umap = self.kept.unit_map
-        for row, c in enumerate(self.kept.chunks):
-            text = long_texts[c["doc_id"]][c["start"] : c["end"]] if c["text_in_document"] else c["text"]
-            lo, hi = int(c["unit_lo"]), int(c["unit_hi"])
-            units = (int(umap[lo]), int(umap[lo]) + hi - lo) if hi > lo else (0, 0)
-            self.texts.append(text)
-            yield chunk_row(row, c["vector"], c, meta[c["doc_id"]], units, text, c["content_hash"])
-        row, unit_base = self.row0 + len(self.kept.chunks), self.unit0 + self.kept.n_units
+        yield from self._kept_chunks()
+        row, unit_base = self.row0 + self.kept.n_chunks, self.unit0 + self.kept.n_units
         for nd in self.add:
             for chunk, vec, (lo, hi) in zip(nd.chunks, nd.vectors, nd.chunk_units, strict=True):
                 if len(chunk.text) > PIECE_CHARS and nd.document.text[chunk.start : chunk.end] != chunk.text:
                     raise IndexError_(f"chunk {chunk.chunk_id} is longer than {PIECE_CHARS} characters and not its "
                                       "document's text at its offsets; it cannot be stored in Milvus")
-                self.texts.append(chunk.text)
+                self.texts[row - self.row0] = chunk.text
                 yield chunk_row(row, vec, chunk.__dict__, nd.document, (unit_base + lo, unit_base + hi), chunk.text,
                                 content_hash(chunk.text))
                 row += 1
             unit_base += len(nd.units)
+
+    def _kept_chunks(self) -> Iterator[dict[str, Any]]:
+        """The kept chunk rows streamed from the server (in whatever order it sends them: each row carries its
+        number), renumbered; a client holds one batch of vectors at a time, not the collection."""
+        base = self.kept.base
+        if base is None or not self.kept.n_chunks:
+            return
+        meta = {m.doc_id: m for m, _n, _l in self.kept.documents}
+        row_map, umap = self.kept.row_map, self.kept.unit_map
+        for c in records.iterate(base.client, base.names.chunks, f"row < {base.n_chunks}",
+                                 [*CHUNK_FIELDS, "content_hash", "vector"]):
+            row = int(row_map[int(c["row"])])
+            if row < 0:
+                continue
+            text = self._long_text(c["doc_id"])[c["start"] : c["end"]] if c["text_in_document"] else c["text"]
+            lo, hi = int(c["unit_lo"]), int(c["unit_hi"])
+            units = (int(umap[lo]), int(umap[lo]) + hi - lo) if hi > lo else (0, 0)
+            self.texts[row] = text
+            yield chunk_row(self.row0 + row, c["vector"], c, meta[c["doc_id"]], units, text, c["content_hash"])
 
     def sentences(self) -> Iterator[dict[str, Any]]:
         base, umap = self.kept.base, self.kept.unit_map
