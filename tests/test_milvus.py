@@ -89,8 +89,10 @@ def test_the_bm25_files_read_from_the_server_leave_no_folder_behind(tmp_path: Pa
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     texts = ["Officials will meet in Muscat on Friday.", "Oman offered to host the talks.", "Nothing here."]
-    lexical = unpack_lexical(lexical_blob(texts))
-    assert list(tmp_path.iterdir()) == []
+    lexical, rows = unpack_lexical(lexical_blob(texts))
+    assert list(tmp_path.iterdir()) == [] and rows is None  # positions are the rows: no map stored
+    _gapped, mapped = unpack_lexical(lexical_blob(texts, np.array([0, 4, 9])))
+    assert mapped.tolist() == [0, 4, 9]
     for query in ("talks in Oman", "Muscat Friday", "zebra"):
         np.testing.assert_allclose(lexical.scores(query), LexicalIndex.build(texts).scores(query), rtol=1e-6)
 
@@ -119,12 +121,13 @@ def test_the_writer_waits_for_index_building_as_long_as_it_progresses_and_no_lon
         wait_for_index(Server([500, 400, 400]), "c", stall_s=900, clock=lambda: now[0], sleep=sleep)
 
 
-def test_only_a_pure_add_to_the_current_generation_with_a_fitting_index_is_appended() -> None:
-    """Appending keeps the generation's vector index: FLAT stays FLAT only up to its limit, and IVF lists chosen
-    for a quarter of the new size or more; anything else (or a removal, or a stale base) writes a generation."""
+def test_a_commit_is_made_to_the_current_generation_only_while_its_index_fits_and_removals_are_few() -> None:
+    """A commit keeps the generation's vector index: FLAT stays FLAT only up to its limit, and IVF lists chosen
+    for a quarter of the new size or more; a stale base, a generation without commits, more than
+    MAX_REMOVED_IN_PLACE removals, or removing and adding one id at once write a new generation."""
     from types import SimpleNamespace
 
-    from articleqa.store.milvus.writer import can_append
+    from articleqa.store.milvus.writer import MAX_REMOVED_IN_PLACE, can_commit
 
     names = schema.GenerationNames.of("news", 3)
 
@@ -132,11 +135,30 @@ def test_only_a_pure_add_to_the_current_generation_with_a_fitting_index_is_appen
         return SimpleNamespace(appendable=appendable, names=schema.GenerationNames.of("news", gen),
                                n_chunks=n_chunks, spec=schema.choose_index(n_chunks))
 
-    assert can_append(base(1_000), names, set(), 10)
-    assert not can_append(base(1_000), names, {"doc-1"}, 10)  # a removal rewrites
-    assert not can_append(base(1_000, appendable=False), names, set(), 10)  # written before commits existed
-    assert not can_append(base(1_000, gen=2), names, set(), 10)  # another writer swapped in a newer generation
-    assert not can_append(None, names, set(), 10)
-    assert not can_append(base(49_990), names, set(), 100)  # FLAT → IVF
-    assert can_append(base(100_000), names, set(), 299_000)  # 632 lists for 100k; 399k wants 1,263
-    assert not can_append(base(100_000), names, set(), 301_000)  # 401k wants 1,266 > 2 × 632
+    def new(doc_id: str) -> SimpleNamespace:
+        return SimpleNamespace(document=SimpleNamespace(doc_id=doc_id))
+
+    assert can_commit(base(1_000), names, [new("a")], set(), 10)
+    assert can_commit(base(1_000), names, [], {"doc-1"}, 0)
+    assert can_commit(base(1_000), names, [], {f"d{i}" for i in range(MAX_REMOVED_IN_PLACE)}, 0)
+    assert not can_commit(base(1_000), names, [], {f"d{i}" for i in range(MAX_REMOVED_IN_PLACE + 1)}, 0)
+    assert not can_commit(base(1_000), names, [new("a")], {"a"}, 10)
+    assert not can_commit(base(1_000, appendable=False), names, [], set(), 10)  # written before commits existed
+    assert not can_commit(base(1_000, gen=2), names, [], set(), 10)  # another writer swapped in a newer generation
+    assert not can_commit(None, names, [], set(), 10)
+    assert not can_commit(base(49_990), names, [], set(), 100)  # FLAT → IVF
+    assert can_commit(base(100_000), names, [], set(), 299_000)  # 632 lists for 100k; 399k wants 1,263
+    assert not can_commit(base(100_000), names, [], set(), 301_000)  # 401k wants 1,266 > 2 × 632
+
+
+def test_a_commits_filters_hide_what_it_removed_and_what_comes_after_it() -> None:
+    from articleqa.store.milvus.commits import Published, Removed
+
+    p = Published(100, 600, 10, (Removed("doc-x", (40, 52), (240, 300), 4),))
+    assert p.chunk_filter == "row < 100 and (row < 40 or row >= 52)"
+    assert p.unit_filter == "unit < 600 and (unit < 240 or unit >= 300)"
+    assert p.document_filter == 'position < 10 and name not in ["doc-x"]'
+    manifest = {"n_chunks": 88, "n_documents": 9, "sentences": {"n_units": 540}, "bounds": p.bounds(),
+                "removed": [r.to_dict() for r in p.removed]}
+    assert Published.of(manifest) == p
+    assert Published.of({"n_chunks": 5, "n_documents": 1, "sentences": {"n_units": 9}}).chunk_filter == "row < 5"

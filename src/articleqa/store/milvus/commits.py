@@ -52,3 +52,61 @@ def superseded_blobs(kept: Commit) -> str:
     names = [name for c in keep for name in (c.manifest_blob, c.bm25_blob)]
     return ('kind == "blob" and (name like "manifest@%" or name like "bm25@%" or name in ["manifest","bm25"]) '
             'and name not in [' + ",".join(json.dumps(n) for n in names) + "]")
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A document a commit removed: its rows stay on the server, hidden, until the next write deletes them (a
+    reader of the previous commit may still be reading them)."""
+
+    doc_id: str
+    rows: tuple[int, int]  # [first, last) chunk rows
+    units: tuple[int, int]  # [first, last) sentence units
+    position: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "rows": list(self.rows), "units": list(self.units), "position": self.position}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Removed:
+        return cls(str(data["doc_id"]), (int(data["rows"][0]), int(data["rows"][1])),
+                   (int(data["units"][0]), int(data["units"][1])), int(data["position"]))
+
+
+def _outside(key: str, spans: list[tuple[int, int]]) -> str:
+    return "".join(f" and ({key} < {a} or {key} >= {b})" for a, b in spans if b > a)
+
+
+@dataclass(frozen=True)
+class Published:
+    """What one commit shows: the chunk rows, sentence units and document positions below its bounds, except
+    the documents it removed. Without removals and appends the bounds are the counts."""
+
+    rows: int
+    units: int
+    positions: int
+    removed: tuple[Removed, ...] = ()
+
+    @classmethod
+    def of(cls, manifest: dict[str, Any]) -> Published:
+        bounds = manifest.get("bounds") or {}
+        return cls(int(bounds.get("rows", manifest["n_chunks"])),
+                   int(bounds.get("units", manifest["sentences"]["n_units"])),
+                   int(bounds.get("positions", manifest["n_documents"])),
+                   tuple(Removed.from_dict(r) for r in manifest.get("removed", [])))
+
+    def bounds(self) -> dict[str, int]:
+        return {"rows": self.rows, "units": self.units, "positions": self.positions}
+
+    @property
+    def chunk_filter(self) -> str:
+        return f"row < {self.rows}" + _outside("row", [r.rows for r in self.removed])
+
+    @property
+    def unit_filter(self) -> str:
+        return f"unit < {self.units}" + _outside("unit", [r.units for r in self.removed])
+
+    @property
+    def document_filter(self) -> str:
+        hidden = ",".join(json.dumps(r.doc_id) for r in self.removed)
+        return f"position < {self.positions}" + (f" and name not in [{hidden}]" if hidden else "")

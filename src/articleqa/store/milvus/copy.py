@@ -21,7 +21,7 @@ from ..lexical import LexicalIndex
 from . import records
 from .records import blob_rows, document_rows
 from .schema import META_CHARS, PIECE_CHARS
-from .snapshot import CHUNK_FIELDS, MilvusSnapshot
+from .snapshot import CHUNK_FIELDS, ROWS_FILE, MilvusSnapshot
 
 TEXT_BATCH = 200  # documents whose texts are read per query while copying
 LONG_TEXTS_HELD = 64  # documents whose full texts are held while their long chunks are copied
@@ -54,18 +54,20 @@ class Kept:
     def read(cls, base: MilvusSnapshot | None, remove: set[str]) -> Kept:
         if base is None:
             return cls()
-        docs = [d for d in records.all_meta(base.client, base.names.records, base.n_documents)
+        published = base.published
+        docs = [d for d in records.all_meta(base.client, base.names.records, published.document_filter)
                 if d[0].doc_id not in remove]
-        n = base.n_chunks
+        n = published.rows
         doc_of, lo, hi = np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         codes: dict[str, int] = {}
-        for c in records.iterate(base.client, base.names.chunks, f"row < {n}", ["row", "doc_id", "unit_lo", "unit_hi"]):
+        for c in records.iterate(base.client, base.names.chunks, published.chunk_filter,
+                                 ["row", "doc_id", "unit_lo", "unit_hi"]):
             r = int(c["row"])
             doc_of[r], lo[r], hi[r] = codes.setdefault(c["doc_id"], len(codes)), int(c["unit_lo"]), int(c["unit_hi"])
         keep = np.isin(doc_of, [codes[m.doc_id] for m, _n, _l in docs if m.doc_id in codes])
         row_map = np.full(n, -1, dtype=np.int64)
         row_map[keep] = np.arange(int(keep.sum()))
-        unit_map = np.full(base.n_units, -1, dtype=np.int64)
+        unit_map = np.full(published.units, -1, dtype=np.int64)
         pos = 0
         for first, last in _document_runs(doc_of[keep]):
             rows = np.flatnonzero(keep)[first:last]
@@ -154,7 +156,7 @@ class NewRows:
             return
         meta = {m.doc_id: m for m, _n, _l in self.kept.documents}
         row_map, umap = self.kept.row_map, self.kept.unit_map
-        for c in records.iterate(base.client, base.names.chunks, f"row < {base.n_chunks}",
+        for c in records.iterate(base.client, base.names.chunks, base.published.chunk_filter,
                                  [*CHUNK_FIELDS, "content_hash", "vector"]):
             row = int(row_map[int(c["row"])])
             if row < 0:
@@ -168,7 +170,7 @@ class NewRows:
     def sentences(self) -> Iterator[dict[str, Any]]:
         base, umap = self.kept.base, self.kept.unit_map
         if base is not None and len(umap) and (umap >= 0).any():
-            for u in records.iterate(base.client, base.names.sents, f"unit < {base.n_units}",
+            for u in records.iterate(base.client, base.names.sents, base.published.unit_filter,
                                      ["unit", "vector", "start", "end", "hash"]):
                 new = int(umap[int(u["unit"])])
                 if new >= 0:
@@ -195,29 +197,33 @@ def new_rows(kept: Kept, add: Sequence[NewDocument]) -> NewRows:
     return NewRows(kept, add)
 
 
-def published_texts(base: MilvusSnapshot) -> list[str]:
-    """Every published chunk's text in row order: BM25's statistics cover the whole collection, so an append
-    rebuilds them from the texts (read from the server; the vectors stay where they are)."""
-    texts: list[str] = [""] * base.n_chunks
+def published_texts(base: MilvusSnapshot, where: str) -> tuple[np.ndarray, list[str]]:
+    """(rows, texts) of the chunks ``where`` selects, in row order: BM25's statistics cover the whole collection,
+    so a commit rebuilds them from the texts (read from the server; the vectors stay where they are)."""
+    by_row: dict[int, str] = {}
     long_chunks: list[dict[str, Any]] = []
-    for c in records.iterate(base.client, base.names.chunks, f"row < {base.n_chunks}",
+    for c in records.iterate(base.client, base.names.chunks, where,
                              ["row", "doc_id", "text", "text_in_document", "start", "end"]):
         if c["text_in_document"]:
             long_chunks.append(c)
         else:
-            texts[int(c["row"])] = c["text"]
+            by_row[int(c["row"])] = c["text"]
     long_texts = records.read_named(base.client, base.names.records, "text",
                                     sorted({c["doc_id"] for c in long_chunks})) if long_chunks else {}
     for c in long_chunks:
-        texts[int(c["row"])] = long_texts[c["doc_id"]][int(c["start"]) : int(c["end"])]
-    return texts
+        by_row[int(c["row"])] = long_texts[c["doc_id"]][int(c["start"]) : int(c["end"])]
+    rows = np.fromiter(sorted(by_row), dtype=np.int64, count=len(by_row))
+    return rows, [by_row[int(r)] for r in rows]
 
 
-def lexical_blob(texts: Sequence[str]) -> bytes:
+def lexical_blob(texts: Sequence[str], rows: np.ndarray | None = None) -> bytes:
     """BM25 over the chunk texts in row order (client side, bm25s: the same terms and scores as the embedded
-    store), its files packed into one tar for the records collection."""
+    store), its files packed into one tar for the records collection; ``rows``: each text's chunk row, kept
+    beside them when they are not 0, 1, 2, … (rows removed in place leave gaps)."""
     with tempfile.TemporaryDirectory(prefix="articleqa-bm25-") as tmp:
         LexicalIndex.build(list(texts)).save(Path(tmp))
+        if rows is not None and not np.array_equal(rows, np.arange(len(rows))):
+            np.save(Path(tmp) / ROWS_FILE, np.asarray(rows, dtype=np.int64))
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w") as tar:
             for path in sorted(Path(tmp).iterdir()):

@@ -99,11 +99,10 @@ def parse_meta(payload: str) -> tuple[DocumentMeta, int, int]:
     return meta, int(f["n_chunks"]), int(f["length"])
 
 
-def all_meta(client: Any, collection: str, n_documents: int) -> list[tuple[DocumentMeta, int, int]]:
-    """Every published document's (meta, n_chunks, length), in index order (positions past ``n_documents`` are
-    an append not yet committed, or one that died)."""
-    rows = list(iterate(client, collection, f'kind == "doc" and position < {int(n_documents)}',
-                        ["name", "seq", "position", "payload"]))
+def all_meta(client: Any, collection: str, published: str) -> list[tuple[DocumentMeta, int, int]]:
+    """Every published document's (meta, n_chunks, length), in index order; ``published`` is the commit's
+    expression on positions and names (later positions are an append not yet committed, or one that died)."""
+    rows = list(iterate(client, collection, f'kind == "doc" and {published}', ["name", "seq", "position", "payload"]))
     position = {r["name"]: int(r["position"]) for r in rows}
     joined = _joined(rows)
     return [parse_meta(joined[name]) for name in sorted(joined, key=lambda n: position[n])]

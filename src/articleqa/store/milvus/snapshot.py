@@ -20,7 +20,7 @@ from ...errors import IndexError_
 from ...records import Chunk, Document, DocumentInfo, DocumentMeta
 from ..lexical import LexicalIndex
 from . import records
-from .commits import Commit
+from .commits import Commit, Published
 from .schema import GenerationNames, MilvusIndexSpec
 from .target import MilvusTarget
 
@@ -63,12 +63,18 @@ def count_rows(client: Any, collection: str, filter_: str = "") -> int:
     return int(rows[0]["count(*)"])
 
 
-def unpack_lexical(data: bytes) -> LexicalIndex:
-    """Into memory, through a folder that is gone before this returns: a killed client leaves no files behind."""
+ROWS_FILE = "rows.npy"  # in a BM25 blob whose positions are not the chunk rows (rows removed in place)
+
+
+def unpack_lexical(data: bytes) -> tuple[LexicalIndex, np.ndarray | None]:
+    """BM25 and, when its positions are not the chunk rows, each position's row. Into memory, through a folder
+    that is gone before this returns: a killed client leaves no files behind."""
     with tempfile.TemporaryDirectory(prefix="articleqa-bm25-") as tmp, \
             tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
         tar.extractall(tmp, filter="data")
-        return LexicalIndex.load(Path(tmp), mmap=False)
+        rows_file = Path(tmp) / ROWS_FILE
+        rows = np.load(rows_file) if rows_file.is_file() else None
+        return LexicalIndex.load(Path(tmp), mmap=False), rows
 
 
 class MilvusSnapshot:
@@ -90,10 +96,11 @@ class MilvusSnapshot:
                               f"`articleqa index --rebuild PATH... --store {target.uri}`")
         self.manifest: dict[str, Any] = json.loads(blob)
         self.spec = MilvusIndexSpec.from_dict(self.manifest["vector_index"])
+        self.published = Published.of(self.manifest)
         bm25 = records.read_blob(client, names.records, self.commit.bm25_blob)
         if bm25 is None:
             raise IndexError_(f"the Milvus index {target.uri} is missing its BM25 files; rebuild it")
-        self._lexical = unpack_lexical(bm25)
+        self._lexical, self._lexical_rows = unpack_lexical(bm25)
         self._chunks: dict[int, dict[str, Any]] = {}
         self._units: dict[int, tuple[int, int, np.ndarray]] = {}
         self._meta: dict[str, tuple[DocumentMeta, int, int]] | None = None
@@ -124,8 +131,9 @@ class MilvusSnapshot:
 
     def check(self) -> None:
         """Row counts on the server equal the manifest's (a generation is complete or was never swapped in)."""
-        for name, key, want in ((self.names.chunks, "row", self.n_chunks), (self.names.sents, "unit", self.n_units)):
-            got = count_rows(self.client, name, f"{key} < {want}")
+        for name, where, want in ((self.names.chunks, self.published.chunk_filter, self.n_chunks),
+                                  (self.names.sents, self.published.unit_filter, self.n_units)):
+            got = count_rows(self.client, name, where)
             if got != want:
                 raise IndexError_(f"{name} holds {got} rows, its manifest says {want}")
 
@@ -144,7 +152,7 @@ class MilvusSnapshot:
         hits = self.client.search(
             self.names.chunks, data=[np.asarray(query_vector, dtype=np.float32).tolist()],
             limit=min(k, self.n_chunks, 16_384),
-            filter=f"row in {ints(rows)}" if rows is not None else f"row < {self.n_chunks}",
+            filter=f"row in {ints(rows)}" if rows is not None else self.published.chunk_filter,
             output_fields=[*CHUNK_FIELDS, "vector"], search_params={"metric_type": "IP", "params": dict(self.spec.search)},
             consistency_level=READ,
         )[0]
@@ -154,10 +162,25 @@ class MilvusSnapshot:
         return found, exact_scores(vectors, query_vector)
 
     def search_lexical(self, question: str, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        return self._lexical.search(question, k, rows)
+        mapping = self._lexical_rows
+        if mapping is None:
+            return self._lexical.search(question, k, rows)
+        positions = None
+        if rows is not None:  # rows → BM25 positions (every published row has one)
+            rows = np.asarray(rows, dtype=np.int64)
+            at = np.clip(np.searchsorted(mapping, rows), 0, max(len(mapping) - 1, 0))
+            positions = at[(len(mapping) > 0) & (mapping[at] == rows)] if len(mapping) else at[:0]
+        found, scores = self._lexical.search(question, k, positions)
+        return mapping[found], scores
+
+    def live_rows(self) -> np.ndarray:
+        """Every published chunk row, in order (rows removed in place leave gaps)."""
+        if self._lexical_rows is not None:
+            return self._lexical_rows
+        return np.arange(self.n_chunks, dtype=np.int64)
 
     def chunk_vectors(self, rows: Sequence[int] | slice) -> np.ndarray:
-        wanted = list(range(self.n_chunks))[rows] if isinstance(rows, slice) else [int(r) for r in rows]
+        wanted = self.live_rows()[rows].tolist() if isinstance(rows, slice) else [int(r) for r in rows]
         if not wanted:
             return np.zeros((0, int(self.manifest["dim"])), dtype=np.float32)
         got = {int(c["row"]): c["vector"] for c in self._chunk_rows(wanted, vectors=True)}
@@ -232,7 +255,7 @@ class MilvusSnapshot:
         unique = list(dict.fromkeys(int(k) for k in keys))
         for i in range(0, len(unique), BATCH):
             for r in self.client.query(self.names.sents,
-                                       filter=f"hash in {ints(unique[i : i + BATCH])} and unit < {self.n_units}",
+                                       filter=f"hash in {ints(unique[i : i + BATCH])} and {self.published.unit_filter}",
                                        output_fields=["hash", "vector"], consistency_level="Strong"):  # writes only
                 found.setdefault(int(r["hash"]), np.asarray(r["vector"], dtype=np.float32).astype(np.float16))
         mask = np.fromiter((int(k) in found for k in keys), dtype=bool, count=len(keys))
@@ -253,7 +276,8 @@ class MilvusSnapshot:
         ids = list(dict.fromkeys(doc_ids))
         found: list[int] = []
         for i in range(0, len(ids), BATCH):
-            where = "doc_id in [" + ",".join(json.dumps(d) for d in ids[i : i + BATCH]) + f"] and row < {self.n_chunks}"
+            where = ("doc_id in [" + ",".join(json.dumps(d) for d in ids[i : i + BATCH]) + "] and "
+                     + self.published.chunk_filter)
             # One query answers the usual filter; an iterator (several calls) only when it may hold more rows.
             rows = self.client.query(self.names.chunks, filter=where, output_fields=["row"], limit=QUERY_WINDOW,
                                      consistency_level=READ)
@@ -265,7 +289,8 @@ class MilvusSnapshot:
     def _all(self) -> dict[str, tuple[DocumentMeta, int, int]]:
         if self._meta is None:
             self._meta = {m.doc_id: (m, n, length)
-                          for m, n, length in records.all_meta(self.client, self.names.records, self.n_documents)}
+                          for m, n, length in records.all_meta(self.client, self.names.records,
+                                                               self.published.document_filter)}
         return self._meta
 
     def has_document(self, doc_id: str) -> bool:
@@ -302,4 +327,4 @@ class MilvusSnapshot:
         return len(self._all())
 
     def count_chunks(self) -> int:
-        return count_rows(self.client, self.names.chunks, f"row < {self.n_chunks}")
+        return count_rows(self.client, self.names.chunks, self.published.chunk_filter)

@@ -1,30 +1,35 @@
 """MilvusStore: the same reader/writer interface as the embedded IndexStore, on a Milvus server.
 
-Atomicity, two ways. Adding documents appends them to the current generation (``commits``): rows past the
-published counts, invisible until one commit row publishes them; nothing already stored is copied. Removing or
-replacing documents — or growing past what the generation's vector index was chosen for — builds a complete
-new generation (four collections, see ``schema``) and only then points the alias ``{collection}`` at it: Milvus
-swaps an alias in one metadata operation. A writer killed at any moment leaves the last commit of the current
-generation answering; the next writer deletes the rows, or drops the collections, the dead one left. The
-previous generation and the previous commit's files are kept (a reader may still hold them).
+Atomicity, two ways. Adding and removing documents are *commits* to the current generation (``commits``): new
+rows are numbered past the published bounds and removed documents are hidden, both invisible to readers until
+one commit row publishes them (the removed rows are deleted by the next write: a reader of the previous commit
+may still be reading them); nothing already stored is copied. Removing more than MAX_REMOVED_IN_PLACE
+documents at once, replacing the index, or growing past what the generation's vector index was chosen for
+builds a complete new generation (four collections, see ``schema``) and only then points the alias
+``{collection}`` at it: Milvus swaps an alias in one metadata operation. A writer killed at any moment leaves
+the last commit of the current generation answering; the next writer deletes the rows, or drops the
+collections, the dead one left. The previous generation and the previous commit's files are kept.
 One writer at a time: a lock inside the process; writers on several machines must be serialised by the caller
-(Milvus has no lock to take: two appends at once would write the same row numbers)."""
+(Milvus has no lock to take: two commits at once would write the same row numbers)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from ...errors import IndexError_
 from ...records import NewDocument
 from ..files import crash_point
 from ..generations import FORMAT_VERSION
-from .commits import Commit, latest, superseded_blobs
+from .commits import Commit, Published, Removed, latest, superseded_blobs
 from .copy import Kept, NewRows, lexical_blob, new_rows, published_texts
-from .records import verify_texts
+from .records import iterate, verify_texts
 from .schema import GenerationNames, choose_index, create_generation
 from .snapshot import MilvusSnapshot, count_rows
 from .target import MilvusTarget, connect
@@ -53,10 +58,17 @@ def insert_all(client: Any, collection: str, rows: Iterator[dict[str, Any]]) -> 
     return total
 
 
-def can_append(base: MilvusSnapshot | None, current: GenerationNames | None, remove: set[str], n_added: int) -> bool:
-    """Only adding, to the generation that is current, whose vector index still suits the new size (IVF lists
-    chosen for at least a quarter of it: a growing collection is rewritten each time it quadruples)."""
-    if base is None or current is None or remove or not base.appendable or base.names != current:
+MAX_REMOVED_IN_PLACE = 100  # more removals at once: one expression per removed document is too long a filter
+
+
+def can_commit(base: MilvusSnapshot | None, current: GenerationNames | None, add: Sequence[NewDocument],
+               remove: set[str], n_added: int) -> bool:
+    """A commit to the generation that is current, whose vector index still suits the size it may reach (IVF
+    lists chosen for at least a quarter of it: a growing collection is rewritten each time it quadruples), and
+    at most MAX_REMOVED_IN_PLACE removals; anything else writes a new generation."""
+    if base is None or current is None or not base.appendable or base.names != current:
+        return False
+    if len(remove) > MAX_REMOVED_IN_PLACE or remove & {nd.document.doc_id for nd in add}:
         return False
     wanted = choose_index(base.n_chunks + n_added)
     if wanted.kind != base.spec.kind:
@@ -150,13 +162,13 @@ class MilvusStore:
         self, add: Sequence[NewDocument], remove: set[str], *, model: str, dim: int, base: MilvusSnapshot | None,
         sources: Sequence[str] = (), progress: Callable[[str], None] | None = None, encoder: str | None = None,
     ) -> dict[str, Any]:
-        """base − remove + add: appended to the current generation when only adding, else written as the next
-        generation and swapped in. Caller holds the lock."""
+        """base − remove + add: committed to the current generation when it can be (see can_commit), else
+        written as the next generation and swapped in. Caller holds the lock."""
         say = progress or (lambda _msg: None)
         current = self.current()
-        if can_append(base, current, remove, sum(len(nd.chunks) for nd in add)):
+        if can_commit(base, current, add, remove, sum(len(nd.chunks) for nd in add)):
             assert base is not None
-            return self._append(add, base, model=model, dim=dim, sources=sources, say=say, encoder=encoder)
+            return self._commit(add, remove, base, model=model, dim=dim, sources=sources, say=say, encoder=encoder)
         # Generations above the current one are writes that died before their swap: never visible, drop them.
         self._drop({g.prefix for g in self._generations() if current is None or g.number <= current.number})
         number = max([g.number for g in self._generations()] + [0]) + 1
@@ -197,41 +209,54 @@ class MilvusStore:
                     *([current.prefix] if current is not None else [])})
         return manifest
 
-    def _append(
-        self, add: Sequence[NewDocument], base: MilvusSnapshot, *, model: str, dim: int, sources: Sequence[str],
-        say: Callable[[str], None], encoder: str | None,
+    def _commit(
+        self, add: Sequence[NewDocument], remove: set[str], base: MilvusSnapshot, *, model: str, dim: int,
+        sources: Sequence[str], say: Callable[[str], None], encoder: str | None,
     ) -> dict[str, Any]:
-        """Rows numbered after the published ones, the rebuilt BM25 files and a manifest under the next commit's
-        names, every row checked visible, then the commit row. Nothing already stored is copied."""
+        """A commit to the current generation: new rows numbered after the published ones, removed documents
+        hidden (their rows are deleted by the next write), the rebuilt BM25 files and a manifest under the
+        commit's names, every row checked visible, then the commit row. Nothing already stored is copied."""
         names = base.names
         if latest(self.client, names, "Strong") != base.commit:
             raise IndexError_(f"{self.target.uri} changed while this write was prepared (another writer committed); "
                               "run it again")
         commit = Commit(base.commit.number + 1)
         self._delete_unpublished(base)
+        removed = self._removed(base, remove)
         records_before = count_rows(self.client, names.records)
-        rows = NewRows(Kept(), add, (base.n_chunks, base.n_units, base.n_documents))
+        start = base.published
+        rows = NewRows(Kept(), add, (start.rows, start.units, start.positions))
         say("writing records")
         n_records = insert_all(self.client, names.records, rows.records())
         verify_texts(self.client, names.records, [nd.document for nd in add])
         self._crash("after-records")
         say("writing vectors")
-        n_chunks = base.n_chunks + insert_all(self.client, names.chunks, rows.chunks())
-        n_units = base.n_units + insert_all(self.client, names.sents, rows.sentences())
+        new_chunks = insert_all(self.client, names.chunks, rows.chunks())
+        new_units = insert_all(self.client, names.sents, rows.sentences())
         self._crash("after-vectors")
         say("building search indexes")
-        texts = published_texts(base) + rows.texts
-        n_records += insert_all(self.client, names.records, rows.blob(commit.bm25_blob, lexical_blob(texts)))
+        published = Published(start.rows + new_chunks, start.units + new_units, start.positions + len(add),
+                              tuple(removed))
+        kept_rows, texts = published_texts(base, Published(start.rows, start.units, start.positions,
+                                                           tuple(removed)).chunk_filter)
+        lexical_rows = np.concatenate([kept_rows, np.arange(start.rows, published.rows, dtype=np.int64)])
+        n_records += insert_all(self.client, names.records,
+                                rows.blob(commit.bm25_blob, lexical_blob([*texts, *rows.texts], lexical_rows)))
         self._seal(names, base.spec.kind)
         self._crash("after-indexes")
+        gone_chunks = sum(r.rows[1] - r.rows[0] for r in removed)
+        gone_units = sum(r.units[1] - r.units[0] for r in removed)
         manifest = {
             **base.manifest, "model": model, "dim": dim, "encoder": encoder or base.manifest.get("encoder"),
-            "n_documents": base.n_documents + len(add), "n_chunks": n_chunks, "commit": commit.number,
-            "sentences": {**base.manifest["sentences"], "n_units": n_units},
+            "n_documents": base.n_documents - len(removed) + len(add),
+            "n_chunks": base.n_chunks - gone_chunks + new_chunks, "commit": commit.number,
+            "sentences": {**base.manifest["sentences"], "n_units": base.n_units - gone_units + new_units},
+            "bounds": published.bounds(), "removed": [r.to_dict() for r in removed],
             "updated": _now(), "sources": sorted(set(base.manifest.get("sources", [])) | set(sources)),
         }
         n_records += insert_all(self.client, names.records, rows.blob(commit.manifest_blob, rows.json(manifest)))
-        self._wait_visible(names, {names.chunks: n_chunks, names.sents: n_units,
+        # The removed documents' rows are still there (hidden from this commit's readers, not the last one's).
+        self._wait_visible(names, {names.chunks: base.n_chunks + new_chunks, names.sents: base.n_units + new_units,
                                    names.records: records_before + n_records})
         self._crash("before-manifest")
         self.client.insert(names.commits, [commit.row()])
@@ -243,13 +268,43 @@ class MilvusStore:
         self.client.delete(names.commits, filter=f"commit < {commit.number - 1}")
         return manifest
 
+    def _removed(self, base: MilvusSnapshot, remove: set[str]) -> list[Removed]:
+        """Where each document to remove lies: its chunk rows, sentence units and position (each contiguous)."""
+        if not remove:
+            return []
+        spans: dict[str, list[int]] = {}
+        quoted = "[" + ",".join(json.dumps(d) for d in sorted(remove)) + "]"
+        for c in iterate(self.client, base.names.chunks, f"doc_id in {quoted} and {base.published.chunk_filter}",
+                         ["row", "doc_id", "unit_lo", "unit_hi"]):
+            lo_row, hi_row, lo_unit, hi_unit = spans.setdefault(c["doc_id"], [1 << 62, -1, 1 << 62, -1])
+            spans[c["doc_id"]] = [min(lo_row, int(c["row"])), max(hi_row, int(c["row"]) + 1),
+                                  min(lo_unit, int(c["unit_lo"])), max(hi_unit, int(c["unit_hi"]))]
+        positions = {r["name"]: int(r["position"]) for r in iterate(
+            self.client, base.names.records, f'kind == "doc" and seq == 0 and name in {quoted} and '
+            f"{base.published.document_filter}", ["name", "position"])}
+        out = []
+        for doc_id in sorted(remove):
+            if doc_id not in positions:
+                continue  # not in this commit: nothing to hide
+            lo_row, hi_row, lo_unit, hi_unit = spans.get(doc_id, [0, 0, 0, 0])
+            out.append(Removed(doc_id, (lo_row, hi_row), (lo_unit, max(lo_unit, hi_unit)), positions[doc_id]))
+        return out
+
     def _delete_unpublished(self, base: MilvusSnapshot) -> None:
-        """What a write that died before its commit left: rows past the published counts, its files."""
-        names = base.names
-        self.client.delete(names.chunks, filter=f"row >= {base.n_chunks}")
-        self.client.delete(names.sents, filter=f"unit >= {base.n_units}")
-        self.client.delete(names.records, filter=f'(kind == "doc" or kind == "text") and position >= {base.n_documents}')
+        """What a write that died before its commit left (rows past the published bounds, its files) and the
+        rows of documents the published commit removed (a reader of the commit before may have held them)."""
+        names, p = base.names, base.published
+        self.client.delete(names.chunks, filter=f"row >= {p.rows}")
+        self.client.delete(names.sents, filter=f"unit >= {p.units}")
+        self.client.delete(names.records, filter=f'(kind == "doc" or kind == "text") and position >= {p.positions}')
         self.client.delete(names.records, filter=superseded_blobs(base.commit))
+        for r in p.removed:
+            if r.rows[1] > r.rows[0]:
+                self.client.delete(names.chunks, filter=f"row >= {r.rows[0]} and row < {r.rows[1]}")
+            if r.units[1] > r.units[0]:
+                self.client.delete(names.sents, filter=f"unit >= {r.units[0]} and unit < {r.units[1]}")
+            self.client.delete(names.records, filter=f'(kind == "doc" or kind == "text") and '
+                                                     f"name == {json.dumps(r.doc_id)} and position == {r.position}")
 
     def _wait_visible(self, names: GenerationNames, expected: dict[str, int]) -> None:
         """A Strong count of every collection: all rows are visible before the swap publishes them (readers then
