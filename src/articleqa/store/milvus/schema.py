@@ -9,11 +9,11 @@ A generation ``G`` = ``{collection}__g{number:06d}`` is three collections:
   the embedded store keeps: Milvus 2.3 has no float16 vectors).
 * ``G_records`` — keyed text pieces: each document's fields (JSON) and text, the BM25 index files, and the
   manifest; Milvus 2.3 needs a vector field in every collection, so it has a 2-d placeholder.
-* ``G_commits`` — one row per append to the generation (see ``writer``): which rows, units and documents are
-  published and the names of that commit's manifest and BM25 files. Empty until the first append.
+* ``G_commits`` — one row per commit to the generation (documents added or removed in place, see ``writer`` and
+  ``commits``), naming that commit's manifest and BM25 files. Empty until the first commit.
 
 The alias ``{collection}`` names the current generation's ``_chunks`` collection: swapping it publishes a new
-generation; inserting a row into ``G_commits`` publishes rows appended to the current one.
+generation; inserting a row into ``G_commits`` publishes a commit to the current one.
 """
 
 from __future__ import annotations

@@ -78,8 +78,9 @@ def unpack_lexical(data: bytes) -> tuple[LexicalIndex, np.ndarray | None]:
 
 
 class MilvusSnapshot:
-    """One commit of a generation. What it shows never changes (later appends add rows past its counts, which
-    every read here excludes), so readers may cache."""
+    """One commit of a generation. What it shows never changes — later commits add rows past its bounds, which
+    every read here excludes, and hide rows from their own readers; rows it shows are deleted only by the write
+    after the one that removed them — so readers may cache."""
 
     def __init__(self, client: Any, target: MilvusTarget, names: GenerationNames, commit: Commit | None = None,
                  *, appendable: bool = False) -> None:
