@@ -230,6 +230,21 @@ def test_a_generation_written_before_appends_existed_is_read_and_rewritten_on_ad
     assert len(qa.documents()) == 2
 
 
+def test_a_commit_drops_what_a_dead_generation_write_left_and_the_generation_before(collection) -> None:
+    settings = Settings.from_env(store=collection)
+    qa = Assistant.build([str(ARTICLE)], settings=settings)
+    store = MilvusStore(parse_target(collection))
+    first = store.current()
+    Assistant.build([str(ARTICLE)], settings=settings, rebuild=True)  # a new generation; the first one is kept
+    second = store.current()
+    dead = schema.GenerationNames.of(parse_target(collection).collection, second.number + 1)
+    schema.create_generation(store.client, dead, qa.embedder.dim, schema.choose_index(10))  # a rebuild killed mid-way
+    assert {g.prefix for g in store._generations()} == {first.prefix, second.prefix, dead.prefix}
+    qa.add([str(ARTICLES / "warehouse-fire-harlow-creek.txt")])
+    assert store.current() == second and qa.info()["commit"] == 1
+    assert [g.prefix for g in store._generations()] == [second.prefix]
+
+
 def test_a_different_model_is_refused(collection) -> None:
     Assistant.build([str(ARTICLE)], settings=Settings.from_env(store=collection))
     with pytest.raises(ModelMismatchError, match="built with model"):

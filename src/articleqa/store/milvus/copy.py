@@ -69,8 +69,9 @@ class Kept:
         row_map[keep] = np.arange(int(keep.sum()))
         unit_map = np.full(published.units, -1, dtype=np.int64)
         pos = 0
-        for first, last in _document_runs(doc_of[keep]):
-            rows = np.flatnonzero(keep)[first:last]
+        kept_rows = np.flatnonzero(keep)
+        for first, last in _document_runs(doc_of[kept_rows]):
+            rows = kept_rows[first:last]
             u_lo, u_hi = int(lo[rows].min()), int(hi[rows].max())
             unit_map[u_lo:u_hi] = np.arange(pos, pos + u_hi - u_lo)
             pos += u_hi - u_lo

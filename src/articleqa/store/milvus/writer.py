@@ -87,6 +87,7 @@ class MilvusStore:
         self._snapshot: MilvusSnapshot | None = None
         self._appendable: dict[str, bool] = {}  # generation → it has a commits collection (older ones do not)
         self._written: dict[str, int] = {}  # generation → the commit this process published last (read-your-writes)
+        self._writing = False
 
     # ------------------------------------------------------------ reading
     def current(self) -> GenerationNames | None:
@@ -118,7 +119,7 @@ class MilvusStore:
         if names.prefix not in self._appendable:
             self._appendable[names.prefix] = bool(self.client.has_collection(names.commits))
         appendable = self._appendable[names.prefix]
-        commit = latest(self.client, names) if appendable else Commit()
+        commit = latest(self.client, names, "Strong" if self._writing else "Bounded") if appendable else Commit()
         written = self._written.get(names.prefix, 0)  # a bounded-staleness read may not show our own commit yet
         return names, (Commit(written) if written > commit.number else commit), appendable
 
@@ -143,8 +144,15 @@ class MilvusStore:
     # ------------------------------------------------------------ writing
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
+        """While held, the newest commit is read Strong: a writer's base must be the last commit, even one another
+        process made a moment ago (a bounded-staleness read could return the one before, and the write would
+        then refuse to commit on top of it)."""
         with _LOCKS.setdefault(self.target.uri, threading.Lock()):
-            yield
+            self._writing = True
+            try:
+                yield
+            finally:
+                self._writing = False
 
     def _generations(self) -> list[GenerationNames]:
         prefix = f"{self.target.collection}__g"
@@ -166,11 +174,14 @@ class MilvusStore:
         written as the next generation and swapped in. Caller holds the lock."""
         say = progress or (lambda _msg: None)
         current = self.current()
-        if can_commit(base, current, add, remove, sum(len(nd.chunks) for nd in add)):
-            assert base is not None
-            return self._commit(add, remove, base, model=model, dim=dim, sources=sources, say=say, encoder=encoder)
         # Generations above the current one are writes that died before their swap: never visible, drop them.
         self._drop({g.prefix for g in self._generations() if current is None or g.number <= current.number})
+        if can_commit(base, current, add, remove, sum(len(nd.chunks) for nd in add)):
+            assert base is not None and current is not None
+            manifest = self._commit(add, remove, base, model=model, dim=dim, sources=sources, say=say,
+                                    encoder=encoder)
+            self._drop({current.prefix})  # the generation before: a reader may have held it until this write
+            return manifest
         number = max([g.number for g in self._generations()] + [0]) + 1
         names = GenerationNames.of(self.target.collection, number)
         kept = Kept.read(base, remove)
@@ -303,8 +314,17 @@ class MilvusStore:
                 self.client.delete(names.chunks, filter=f"row >= {r.rows[0]} and row < {r.rows[1]}")
             if r.units[1] > r.units[0]:
                 self.client.delete(names.sents, filter=f"unit >= {r.units[0]} and unit < {r.units[1]}")
-            self.client.delete(names.records, filter=f'(kind == "doc" or kind == "text") and '
-                                                     f"name == {json.dumps(r.doc_id)} and position == {r.position}")
+            self.client.delete(names.records, filter=self._removed_records(r))
+        # The next commit no longer hides these documents: their records must really be gone (the chunk and
+        # sentence rows are checked by the totals before the commit).
+        for r in p.removed:
+            if count_rows(self.client, names.records, self._removed_records(r)):
+                raise IndexError_(f"{names.records} still holds removed document {r.doc_id} after deleting it; "
+                                  "nothing was published, run the write again")
+
+    @staticmethod
+    def _removed_records(r: Removed) -> str:
+        return f'(kind == "doc" or kind == "text") and name == {json.dumps(r.doc_id)} and position == {r.position}'
 
     def _wait_visible(self, names: GenerationNames, expected: dict[str, int]) -> None:
         """A Strong count of every collection: all rows are visible before the swap publishes them (readers then
@@ -335,6 +355,7 @@ class MilvusStore:
         with contextlib.suppress(Exception):
             self.client.drop_alias(self.target.collection)
         self._drop(set())
+        self._snapshot, self._appendable, self._written = None, {}, {}
 
 
 INDEX_STALL_S = 900.0
