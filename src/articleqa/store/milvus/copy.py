@@ -194,10 +194,6 @@ class NewRows:
         return json.dumps(value, indent=2).encode("utf-8")
 
 
-def new_rows(kept: Kept, add: Sequence[NewDocument]) -> NewRows:
-    return NewRows(kept, add)
-
-
 def published_texts(base: MilvusSnapshot, where: str) -> tuple[np.ndarray, list[str]]:
     """(rows, texts) of the chunks ``where`` selects, in row order: BM25's statistics cover the whole collection,
     so a commit rebuilds them from the texts (read from the server; the vectors stay where they are)."""

@@ -28,7 +28,7 @@ from ...records import NewDocument
 from ..files import crash_point
 from ..generations import FORMAT_VERSION
 from .commits import Commit, Published, Removed, latest, superseded_blobs
-from .copy import Kept, NewRows, lexical_blob, new_rows, published_texts
+from .copy import Kept, NewRows, lexical_blob, published_texts
 from .records import iterate, verify_texts
 from .schema import GenerationNames, choose_index, create_generation
 from .snapshot import MilvusSnapshot, count_rows
@@ -189,7 +189,7 @@ class MilvusStore:
         spec = choose_index(n_chunks)
         create_generation(self.client, names, dim, spec)
         say("writing records")
-        rows = new_rows(kept, add)
+        rows = NewRows(kept, add)
         n_records = insert_all(self.client, names.records, rows.records())
         verify_texts(self.client, names.records, [nd.document for nd in add])
         self._crash("after-records")
