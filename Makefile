@@ -61,16 +61,22 @@ bench: $(VENV)/.installed $(INDEX)/manifest.json
 	$(BIN)/articleqa bench --index-dir $(INDEX) --out bench \
 	  $(if $(wildcard $(DATASETS)/newsqa-dev.json),--newsqa $(DATASETS)/newsqa-dev.json)
 
-## make train-reader: train the span reader on $(DATASETS)/train (resumes from build/reader/checkpoint.pt),
-## export its ONNX forms and fit its confidence → build/reader/onnx (copy to models/reader/ once eval says better)
+## make train-reader: train the span reader on $(DATASETS)/train (docs/training.md): prepare the sources (held-aside
+## slices, made-up unanswerable look-alikes) -> train (CUDA + bf16 when a GPU is there, else CPU; resumes from
+## build/reader/checkpoint.pt) -> export ONNX -> fit its confidence -> build/reader/onnx (copy to models/reader/
+## once eval says better). READER_SOURCES: files or globs, each PATH, PATH:N (cap) or PATH:xK (weight).
 READER_OUT ?= build/reader
-READER_EXTRA ?=
+READER_SOURCES ?= $(addprefix $(DATASETS)/train/,squad-train-pool.json squadshifts-new-wiki.json \
+  squadshifts-reddit.json squadshifts-amazon.json qed-nq.json duorc.json qamr-wikinews.json qamr-wikipedia.json)
+READER_TRAIN_FLAGS ?= --keep-negatives 0.6
 train-reader: $(VENV)/.installed
-	$(BIN)/python -m articleqa.reader_training --out $(READER_OUT) --pool $(DATASETS)/train/squad-train-pool.json \
-	  --extra "$(READER_EXTRA)" --newsqa $(DATASETS)/newsqa-dev.json --squad2 $(DATASETS)/squad2-dev-sample.json
-	$(BIN)/python -m articleqa.reader_export $(READER_OUT)/latest --out $(READER_OUT)/onnx
-	$(BIN)/python -m articleqa.answer.calibrate $(READER_OUT)/onnx --pool $(DATASETS)/train/squad-train-pool.json \
-	  --extra "$(READER_EXTRA)"
+	$(BIN)/python -m articleqa.training.prepare $(READER_SOURCES) --out $(READER_OUT)/prepared.json.gz \
+	  --retrieval-negatives 0.5 --deleted-negatives 0.3 --swapped-negatives 0.4
+	$(BIN)/python -m articleqa.training.train --prepared $(READER_OUT)/prepared.json.gz --out $(READER_OUT) \
+	  --newsqa $(DATASETS)/newsqa-dev.json --squad2 $(DATASETS)/squad2-dev-sample.json $(READER_TRAIN_FLAGS)
+	$(BIN)/python -m articleqa.training.export $(READER_OUT)/latest --out $(READER_OUT)/onnx
+	$(BIN)/python -m articleqa.training.calibrate $(READER_OUT)/onnx --prepared $(READER_OUT)/prepared.json.gz \
+	  --limit 2500
 
 clean:
 	rm -rf $(VENV) $(INDEX)/gen-* $(INDEX)/manifest.json $(INDEX)/.lock

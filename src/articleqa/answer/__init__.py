@@ -50,7 +50,7 @@ def build_answer(
     if best is None:
         return Answer(question, NOT_FOUND, False, 0.0, [], passages, timings, question_type=question_type)
     start, end, text = span_text(best, read)
-    signals = answer_signals(reading, read, text)
+    signals = answer_signals(reading, read, text, question, question_type)
     confidence = calibrated(signals, reader.spec.calibration)
     signals["windows"] = float(reading.windows)
     if confidence < threshold:

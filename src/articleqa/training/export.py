@@ -103,7 +103,7 @@ def export(checkpoint: Path, out: Path, forms: Sequence[str] = FORMS, ship: str 
         tmp.unlink()
         paths["int8mm"] = out / "model-int8mm.onnx"
     shutil.copyfile(checkpoint / "tokenizer.json", out / "tokenizer.json")
-    from .reader_training import MAX_ANSWER_TOKENS, MAX_LEN, MAX_QUESTION_TOKENS, STRIDE
+    from .features import MAX_ANSWER_TOKENS, MAX_LEN, MAX_QUESTION_TOKENS, STRIDE
 
     spec_path = out / "reader.json"
     spec = json.loads(spec_path.read_text(encoding="utf-8")) if spec_path.is_file() else {}
@@ -130,7 +130,7 @@ def _training_info(checkpoint: Path) -> dict[str, object]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m articleqa.reader_export", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m articleqa.training.export", description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", type=Path, help="a saved checkpoint folder (build/reader/latest)")
     parser.add_argument("--out", type=Path, default=Path("build/reader/onnx"))
     parser.add_argument("--forms", default=",".join(FORMS))

@@ -1,9 +1,10 @@
-"""Fit the reader's confidence (``python -m articleqa.answer.calibrate MODEL_DIR``) and store it in reader.json.
+"""Fit the reader's confidence (``python -m articleqa.training.calibrate MODEL_DIR``) and store it in reader.json.
 
-The data is the training pool's held-aside slice — paragraphs the reader never trained on — asked through the
-whole pipeline (index, retrieval, reader) as users ask: each question over its own paragraph, over all held-aside
-paragraphs together, and over its BM25 look-alike paragraph that does not answer it (SQuAD2-style negatives,
-plus the pool's own unanswerable questions). "Right" means answer F1 ≥ 0.5, as in ``articleqa eval``. A logistic
+The data is the held-aside slices of the prepared training set — paragraphs the reader never trained on — asked
+through the whole pipeline (index, retrieval, reader) as users ask: each question over its own paragraph, each
+answerable one also over all held-aside paragraphs together, and the made-up unanswerable look-alikes (a
+look-alike paragraph, the answer sentence removed, a name or number swapped) and people-written unanswerables
+over their paragraph. "Right" means answer F1 ≥ 0.5, as in ``articleqa eval``. A logistic
 model over the reader's signals is fitted (L2, Newton steps); the abstention threshold is the confidence that
 maximises overall F1 on the same data. Evaluation sets are never used here.
 """
@@ -14,6 +15,7 @@ import argparse
 import json
 import logging
 import random
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
@@ -21,21 +23,28 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from .. import metrics as M
+from ..answer.confidence import SIGNALS
 from ..config import Settings
-from .confidence import SIGNALS
+from .data import PreparedSet, QAExample
 
 
-def collect(model_dir: Path, pool: str, seed: int, read_passages: int, limit: int = 0, extra: str = "") -> list[dict[str, Any]]:
+def held_aside(prepared: str, limit: int, seed: int) -> list[QAExample]:
+    """The held-aside slices of the prepared set(s) the reader was trained from (paragraphs it never saw)."""
+    examples = [e for p in prepared.split(",") if p.strip() for e in PreparedSet.load(Path(p.strip())).heldout]
+    if limit and len(examples) > limit:
+        examples = random.Random(seed).sample(examples, limit)
+    return examples
+
+
+def collect(model_dir: Path, prepared: str, seed: int, read_passages: int, limit: int = 0) -> list[dict[str, Any]]:
     """One row per asked question: its signals, whether the best span was right, and its F1."""
     from ..assistant import Assistant
     from ..ingest import document_from_text
-    from ..reader_training import TrainConfig, build_training_set
 
-    _, heldout = build_training_set(TrainConfig(pool=pool, extra=extra, seed=seed))
-    if limit:
-        heldout = random.Random(seed).sample(heldout, min(limit, len(heldout)))
+    heldout = held_aside(prepared, limit, seed)
     docs = {}
     for e in heldout:
         docs.setdefault(e.context, document_from_text(e.context, source=f"pool:{e.group}", title=e.group, clean=False))
@@ -44,15 +53,15 @@ def collect(model_dir: Path, pool: str, seed: int, read_passages: int, limit: in
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="articleqa-calibrate-") as tmp:
         qa = Assistant.build(list(docs.values()), index_dir=Path(tmp) / "index", settings=settings)
-        for e in heldout:
+        for e in tqdm(heldout, desc="asking the held-aside questions", mininterval=10, file=sys.stderr):
             own = docs[e.context].doc_id
-            asks = [("per_doc", [own])] + ([("corpus", None)] if "#" not in e.qid else [])
+            asks = [("per_doc", [own])] + ([("corpus", None)] if e.kind == "answerable" else [])
             for setting, doc_ids in asks:
                 a = qa.ask(e.question, doc_ids=doc_ids)
                 gold = list(e.answers)
                 f1 = M.max_over_gold(M.f1, a.text, gold) if gold and a.answerable else 0.0
                 rows.append({"setting": setting, "answerable": bool(gold), "signals": a.signals,
-                             "right": bool(gold) and f1 >= 0.5, "f1": f1})
+                             "right": bool(gold) and f1 >= 0.5, "f1": f1, "kind": e.kind, "source": e.source})
     return rows
 
 
@@ -91,9 +100,11 @@ def best_threshold(conf: np.ndarray, rows: Sequence[dict[str, Any]]) -> tuple[fl
     return best
 
 
-def calibrate(model_dir: Path, pool: str, seed: int = 13, read_passages: int = 2, limit: int = 0,
-              extra: str = "") -> dict[str, Any]:
-    rows = collect(model_dir, pool, seed, read_passages, limit, extra)
+def calibrate(model_dir: Path, prepared: str, seed: int = 13, read_passages: int = 2, limit: int = 0,
+              rows_out: Path | None = None) -> dict[str, Any]:
+    rows = collect(model_dir, prepared, seed, read_passages, limit)
+    if rows_out:
+        rows_out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     x = np.array([[float(r["signals"].get(k, 0.0)) for k in SIGNALS] for r in rows])
     y = np.array([float(r["right"]) for r in rows])
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
@@ -116,7 +127,8 @@ def calibrate(model_dir: Path, pool: str, seed: int = 13, read_passages: int = 2
         "calibration_fit": {
             "rows": len(rows), "right_rate": round(float(y.mean()), 4), "cv_ece": round(cv_ece, 4),
             "fit_ece": round(ece(conf, y), 4), "overall_f1_at_threshold": round(overall_f1, 4),
-            "read_passages": read_passages, "data": f"training pool{' + ' + extra if extra else ''}, held-aside slice (seed {seed})",
+            "read_passages": read_passages,
+            "data": f"held-aside slices of {prepared} (seed {seed}{f', {limit} sampled' if limit else ''})",
         },
     }
     spec_path = model_dir / "reader.json"
@@ -127,16 +139,17 @@ def calibrate(model_dir: Path, pool: str, seed: int = 13, read_passages: int = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m articleqa.answer.calibrate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m articleqa.training.calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("model_dir", type=Path)
-    parser.add_argument("--pool", default="../shared/datasets/train/squad-train-pool.json")
-    parser.add_argument("--extra", default="", help="the training run's --extra files, so the held-aside slice is the same")
+    parser.add_argument("--prepared", required=True, help="the prepared set(s) the reader was trained on, comma-separated")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--read-passages", type=int, default=2, help="as Settings.read_passages: calibrate as it is used")
-    parser.add_argument("--limit", type=int, default=0, help="ask only this many held-aside questions (a quick check)")
+    parser.add_argument("--limit", type=int, default=0, help="ask only this many held-aside questions")
+    parser.add_argument("--rows", type=Path, default=None, help="also write the asked rows here (JSONL), for study")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    print(json.dumps(calibrate(args.model_dir, args.pool, args.seed, args.read_passages, args.limit, args.extra), indent=2))
+    print(json.dumps(calibrate(args.model_dir, args.prepared, args.seed, args.read_passages, args.limit, args.rows),
+                     indent=2))
     return 0
 
 
