@@ -163,7 +163,7 @@ class Assistant:
         *,
         settings: Settings | None = None,
         model: str | None = None,
-        progress: bool = False,
+        progress: bool | Progress = False,
         rebuild: bool = False,
     ) -> Assistant:
         """Index ``sources`` (files, folders or Documents) into ``index_dir``, creating it if needed."""
@@ -230,12 +230,14 @@ class Assistant:
             skipped.extend(result.skipped)
         return docs, skipped
 
-    def add(self, sources: Sequence[Source], *, progress: bool = False, fresh: bool = False) -> AddReport:
+    def add(self, sources: Sequence[Source], *, progress: bool | Progress = False, fresh: bool = False) -> AddReport:
         """Ingest, chunk, embed and store new documents; already-indexed ones are reported, not re-added.
 
+        ``progress``: True for bars in a terminal, or a :class:`~articleqa.progress.Progress` of the caller's
+        (the CLI passes plain timed lines when its output is not a terminal); closed when the job ends.
         ``fresh``: the new generation holds only these documents (``--rebuild``)."""
         started = time.perf_counter()
-        bars = progress_for(progress)
+        bars = progress_for(progress) if isinstance(progress, bool) else progress
         try:
             return self._add(sources, bars, fresh, started)
         finally:
