@@ -32,7 +32,7 @@ from .filters import LIST_HINT, DateLike, DocFields, Filters
 from .generate import GenerationDone, Generator, GeneratorConfig, TextDelta
 from .indexing import Prepared, prepare_documents
 from .progress import Progress, progress_for
-from .question import classify, clean_question
+from .question import checked_question, classify
 from .records import AddReport, Answer, Document, DocumentInfo, Skipped
 from .retrieval import retrieve
 from .store import AnySnapshot, Store, open_store
@@ -454,9 +454,7 @@ class Assistant:
     ) -> Answer:
         """``asked_as``: the user's own words when ``question`` is a rewrite; it decides the answer's type.
         ``about_doc``: the article the chat was about, for a question about "it" (who wrote it, when …)."""
-        question = clean_question(question)
-        if not question:
-            raise InputError("the question is empty; type a question about your articles")
+        question = checked_question(question)  # empty or over-long: the same InputError at every door
         filters = Filters.of(sources, authors, published_after, published_before)
         t0 = time.perf_counter()
         k = top_k or self.settings.top_k

@@ -14,6 +14,7 @@ from .answer.about import metadata_note
 from .config import Settings
 from .errors import ArticleQAError
 from .filters import Filters
+from .question import checked_question
 
 EXIT_OK, EXIT_USAGE = 0, 2
 EXIT_PIPE = 128 + 13  # the reader of stdout went away (SIGPIPE), as `seq 1 100000 | head -1` reports it
@@ -195,7 +196,9 @@ def _format_answer(answer: Any, scope: str = "") -> str:
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from .assistant import Assistant
 
-    # A bad date is refused before the index and the models are loaded, named as the option it came from.
+    # A bad question or date is refused before the index and the models are loaded (the date named as the
+    # option it came from); the question with the API's and the UI's own limit and message.
+    checked_question(args.question)
     filters = Filters.of(args.sources, args.authors, args.after, args.before, after_name="--after",
                          before_name="--before")
     qa = Assistant.open(settings=settings)

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .errors import InputError
 from .nlp import content_terms
 
 PLACE = frozenset({"GPE", "LOC", "FAC"})
@@ -48,6 +49,28 @@ def clean_question(text: str | None) -> str:
         " " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf"}
     )
     return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+# One limit and one pair of messages for every door (CLI, Python API, web UI and its /ask endpoint): a
+# question is a sentence or two, and longer text is refused with a message, never cut.
+MAX_QUESTION_CHARS = 2000
+EMPTY_QUESTION = "the question is empty; type a question about your articles"
+
+
+def too_long_message(n_chars: int) -> str:
+    return (f"the question is {n_chars:,} characters long; a question can have at most {MAX_QUESTION_CHARS:,} "
+            "characters; shorten it and ask again")
+
+
+def checked_question(text: str | None) -> str:
+    """The cleaned question (:func:`clean_question`), or InputError when it is empty or longer than
+    :data:`MAX_QUESTION_CHARS` (counted after cleaning, so an escape code pasted with it does not count)."""
+    question = clean_question(text)
+    if not question:
+        raise InputError(EMPTY_QUESTION)
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(too_long_message(len(question)))
+    return question
 
 
 AUX_START = re.compile(

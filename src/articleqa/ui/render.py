@@ -152,7 +152,10 @@ def render_answer(answer: Answer, scope: str = "") -> str:
 
 
 def render_error(message: str) -> str:
-    return f'<div class="aqa-error">{escape(message)}</div>'
+    """An error in the chat, as a sentence: messages shared with the CLI ("articleqa: error: the question is
+    empty; …") start in lower case there, and read as a sentence here."""
+    message = message.strip()
+    return f'<div class="aqa-error">{escape(message[:1].upper() + message[1:])}</div>'
 
 
 # Deliberately not chunking.split_sentences (spaCy): that splitter keeps "U.S." and a closing ” inside their
