@@ -51,6 +51,27 @@ def clean_question(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def case_neutral(question: str) -> str:
+    """The question in lower case when its capitals carry no information — ALL CAPS, or Title Case (every word
+    of four letters or more capitalised, at least three of them) — else unchanged.
+
+    Rules that read case ("the article" is an article word, "The Story of Tibet" is a book's name) would
+    otherwise see no article words in "WHO WROTE THE ARTICLE ABOUT THE WAREHOUSE FIRE?". A question that
+    uses capitals for names ("Who wrote the Vantor Foods article?") keeps them."""
+    letters = [ch for ch in question if ch.isalpha()]
+    if not letters:
+        return question
+    if not any(ch.islower() for ch in letters):
+        return question.lower()
+    long_words = [w for w in _WORD.findall(question) if len(w) >= 4]
+    if len(long_words) >= 3 and all(w[0].isupper() for w in long_words):
+        return question.lower()
+    return question
+
+
 # One limit and one pair of messages for every door (CLI, Python API, web UI and its /ask endpoint): a
 # question is a sentence or two, and longer text is refused with a message, never cut.
 MAX_QUESTION_CHARS = 2000
