@@ -27,13 +27,14 @@ from .answer.generated import answer_from_failure, answer_from_generation
 from .chat import Conversation, Turn, rewrite
 from .config import DEFAULT_MODEL, Settings
 from .embedding import Embedder, canonical_model_name
-from .errors import InputError, ModelMismatchError
+from .errors import ArticleQAError, InputError, ModelMismatchError
 from .filters import LIST_HINT, DateLike, DocFields, Filters
 from .generate import GenerationDone, Generator, GeneratorConfig, TextDelta
 from .indexing import Prepared, prepare_documents
 from .progress import Progress, progress_for
 from .question import checked_question, classify
 from .records import AddReport, Answer, Document, DocumentInfo, Skipped
+from .removals import named_files, plan_add, removed_entries, with_removed
 from .retrieval import retrieve
 from .store import AnySnapshot, Store, open_store
 
@@ -253,15 +254,21 @@ class Assistant:
                     f"the index in {self.where} was built with model {base.model!r}, "
                     f"not {self.embedder.name!r}; rebuild it with --rebuild to change models"
                 )
+            given = {id(s) for s in sources if isinstance(s, Document)}  # documents passed in, not read from files
+            # Documents the user removed stay out when their folder is indexed again (make run does that).
+            plan = plan_add(removed_entries(base.manifest if base is not None else self._previous_manifest()),
+                            docs, given, named_files(s for s in sources if not isinstance(s, Document)))
             new_documents: list[Document] = []
             seen: set[str] = set()
             for doc in docs:
+                if doc.doc_id in plan.left_out:
+                    report.left_out.append(doc)
+                    continue
                 if doc.doc_id in seen or (base is not None and base.has_document(doc.doc_id)):
                     report.duplicates.append(doc)
                     continue
                 seen.add(doc.doc_id)
                 new_documents.append(doc)
-            given = {id(s) for s in sources if isinstance(s, Document)}  # documents passed in, not read from files
             path_docs = [d for d in docs if id(d) not in given]
             replaced = _older_versions(base, path_docs, skipped) if base is not None else []
             remove = {info.doc_id for info in replaced}
@@ -279,7 +286,7 @@ class Assistant:
             sources_seen = [str(s) for s in sources if not isinstance(s, Document)]
             self.store.write(
                 new_docs, remove, model=self.embedder.name, dim=self.embedder.dim, base=base, sources=sources_seen,
-                encoder=self.embedder.backend, progress=lambda msg: progress.stage(msg),
+                encoder=self.embedder.backend, progress=lambda msg: progress.stage(msg), removed_by_user=plan.entries,
             )
         report.replaced = replaced
         report.added = new_documents
@@ -304,13 +311,25 @@ class Assistant:
             log.info("reused %d of %d sentence vectors already in the index", prepared.n_reused, prepared.n_units)
         return prepared
 
+    def _previous_manifest(self) -> dict[str, Any] | None:
+        """The current manifest when a write starts from nothing (``--rebuild``): its removed list carries on."""
+        try:
+            return self.store.manifest() if self.store.exists() else None
+        except ArticleQAError:  # a damaged index being rebuilt
+            return None
+
     def remove(self, doc_id: str) -> bool:
-        """Remove one document; False if it was not in the index."""
+        """Remove one document; False if it was not in the index. It stays out when its folder is indexed
+        again, until its file is added by hand or changes (see :mod:`articleqa.removals`)."""
         with self.store.lock():
             base = self.store.open_snapshot()
             if not base.has_document(doc_id):
                 return False
-            self.store.write([], {doc_id}, model=self.embedder.name, dim=self.embedder.dim, base=base)
+            meta = base.document_meta([doc_id]).get(doc_id)
+            removed = with_removed(removed_entries(base.manifest), doc_id, meta.source if meta else "",
+                                   meta.title if meta else "")
+            self.store.write([], {doc_id}, model=self.embedder.name, dim=self.embedder.dim, base=base,
+                             removed_by_user=removed)
         self._current()
         return True
 

@@ -152,7 +152,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             print(f"replaced the older version of {old.source} [{old.doc_id}]")
         for s in report.skipped:
             print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
-    return EXIT_OK if report.added or report.duplicates or report.replaced else EXIT_USAGE
+    return EXIT_OK if report.added or report.duplicates or report.replaced or report.left_out else EXIT_USAGE
 
 
 def index_summary(report: Any, info: dict[str, Any], location: str) -> str:
@@ -164,6 +164,11 @@ def index_summary(report: Any, info: dict[str, Any], location: str) -> str:
             f"→ {location} now holds {info.get('n_documents', 0)} document(s), {info.get('n_chunks', 0)} chunk(s)")
     if report.duplicates:
         line += f"; {len(report.duplicates)} already indexed (no change)"
+    if report.left_out:
+        names = ", ".join(Path(d.source).name if d.source else d.title for d in report.left_out[:3])
+        more = f" and {len(report.left_out) - 3} more" if len(report.left_out) > 3 else ""
+        line += (f"; {len(report.left_out)} left out because removed earlier ({names}{more}; "
+                 "`articleqa index FILE` with the file's own path adds one back)")
     return line
 
 

@@ -317,7 +317,9 @@ class Library:
             removed = self.assistant.remove(doc_id)
         except ArticleQAError as exc:
             return (render_status([], [escape(str(exc))], "Not removed."), *self.library_state(), *hide)
-        msg = f"Removed “{escape(title)}”." if removed else "That document was already gone."
+        msg = (f"Removed “{escape(title)}”. It stays out when its folder is indexed again (as <code>make run</code> "
+               "does at every start); upload the file, or index it by name, to add it back."
+               if removed else "That document was already gone.")
         copy = self.uploaded_copy(info.source) if removed and info else None
         if copy is not None:
             msg += self._delete_copy(copy)
