@@ -15,7 +15,7 @@ from ..filters import LIST_HINT
 from ..highlight import escape
 from ..question import MAX_QUESTION_CHARS, checked_question, clean_question
 from ..records import Answer, Document
-from .library import filter_choices, ui_filters
+from .library import date_hint, filter_choices, ui_filters
 from .render import (
     PENDING_HTML,
     SOURCES_EMPTY,
@@ -170,6 +170,11 @@ class Ask:
         """The library may have changed since the page loaded: offer its current sources and authors."""
         src, auth = filter_choices(self.assistant.documents())
         return gr.update(choices=src), gr.update(choices=auth)
+
+    def refresh_date_hint(self) -> tuple[Any, Any]:
+        """The date boxes' hint for the library as it is now (none has a date → say so before one is typed)."""
+        hint = date_hint(self.assistant.documents())
+        return gr.update(info=hint), gr.update(info=hint)
 
     def ask(
         self, question: str, history: list[str] | None = None, sources: list[str] | None = None,

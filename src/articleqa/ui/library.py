@@ -143,6 +143,14 @@ def filter_choices(docs: Sequence[DocumentInfo]) -> tuple[list[str], list[str]]:
     return sources, authors
 
 
+NO_DATES_HINT = "None of the indexed articles has a date, so a date range finds nothing."
+
+
+def date_hint(docs: Sequence[DocumentInfo]) -> str | None:
+    """The date boxes' hint: said before anyone types a date that no article can match; None when some have one."""
+    return None if any(d.published for d in docs) else NO_DATES_HINT
+
+
 def _filter_values(value: str | Sequence[str] | None) -> list[str]:
     """A dropdown's chips as they are (an author may be "Doe, Jane"), or typed text where commas separate
     several values."""
