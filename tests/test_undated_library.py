@@ -35,7 +35,7 @@ def test_the_ui_says_it_as_a_sentence_and_hints_it_beside_the_date_boxes(qa):
     boxes = {b.elem_id: b for b in app.blocks.values() if getattr(b, "elem_id", None)}
     assert boxes["aqa-filter-after"].info == NO_DATES_HINT and boxes["aqa-filter-before"].info == NO_DATES_HINT
     respond = next(f.fn for f in app.fns.values() if getattr(f.fn, "__name__", "") == "respond")
-    *_, (box, chat, session, _sources, _viewer) = list(respond("Where are the talks held?", [], None, None, None,
+    *_, (_box, chat, _session, _sources, _viewer) = list(respond("Where are the talks held?", [], None, None, None,
                                                                "2026-01", None))
     shown = html.unescape(chat[-1]["content"])
     assert "aqa-error" in shown and "None of the indexed articles has a publication date" in shown

@@ -31,6 +31,7 @@ from .errors import ArticleQAError, InputError, ModelMismatchError
 from .filters import LIST_HINT, DateLike, DocFields, Filters
 from .generate import GenerationDone, Generator, GeneratorConfig, TextDelta
 from .indexing import Prepared, prepare_documents
+from .ingest.language import language_notice, tag_language
 from .progress import Progress, progress_for
 from .question import checked_question, classify
 from .records import AddReport, Answer, Document, DocumentInfo, Skipped
@@ -275,6 +276,7 @@ class Assistant:
             if not new_documents and not remove:  # nothing to write: the index (or its absence) stays as it was
                 report.seconds = time.perf_counter() - started
                 return report
+            tag_language(new_documents)  # the reader reads English: a document in another language is named
             to_embed = new_documents
             if base is not None and not base.has_sentences:
                 # An index written before sentence vectors were stored: re-embed its documents too, once.
@@ -533,6 +535,9 @@ class Assistant:
             if meta:
                 c.author, c.published = meta.author, meta.published
         answer.passages = found.passages[:k]
+        # An answer quoted from (or declined over) an article not in English says the reader reads English.
+        read = [c.doc_id for c in answer.citations] or [p.chunk.doc_id for p in found.passages[: self.settings.read_passages]]
+        answer.notice = language_notice(snap.document_meta(read).values()) or answer.notice
         t3 = time.perf_counter()
         answer.timings_ms = {
             "analysis": (t1 - t0) * 1000,

@@ -14,6 +14,7 @@ from .answer.about import metadata_note
 from .config import Settings
 from .errors import ArticleQAError
 from .filters import Filters
+from .ingest.language import language_name, not_english
 from .question import checked_question
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -164,6 +165,13 @@ def index_summary(report: Any, info: dict[str, Any], location: str) -> str:
             f"→ {location} now holds {info.get('n_documents', 0)} document(s), {info.get('n_chunks', 0)} chunk(s)")
     if report.duplicates:
         line += f"; {len(report.duplicates)} already indexed (no change)"
+    foreign = [(d, code) for d in report.added if (code := not_english(d.metadata))]
+    if foreign:
+        names = ", ".join(f"{Path(d.source).name if d.source else d.title} ({language_name(code)})"
+                          for d, code in foreign[:3])
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        line += (f"; {len(foreign)} not in English: {names}{more} — the reader reads English, so answers from "
+                 f"{'it' if len(foreign) == 1 else 'them'} may be wrong or missing")
     if report.left_out:
         names = ", ".join(Path(d.source).name if d.source else d.title for d in report.left_out[:3])
         more = f" and {len(report.left_out) - 3} more" if len(report.left_out) > 3 else ""

@@ -272,6 +272,7 @@ class DocumentInfo:
     published: str | None
     n_chunks: int
     n_chars: int
+    language: str | None = None  # detected at indexing (ISO 639-1); None when undetermined or not recorded
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -24,6 +24,7 @@ from ..errors import ArticleQAError
 from ..filters import Filters
 from ..highlight import escape
 from ..ingest import size_against_limit
+from ..ingest.language import READER_LANGUAGE, language_name, not_english
 from ..records import AddReport, Document, DocumentInfo
 from .render import render_info, render_status, short_source
 
@@ -119,9 +120,17 @@ def _doc_name(doc: Document, staged: Sequence[tuple[Path, str]]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- tables
+def _shown_title(d: DocumentInfo) -> str:
+    """The title, with the language when it is not English (the reader reads English only)."""
+    if d.language and d.language != READER_LANGUAGE:
+        return f"{d.title} (in {language_name(d.language)})"
+    return d.title
+
+
 def document_rows(docs: Sequence[DocumentInfo]) -> list[list[Any]]:
     return [
-        [d.title, d.author or "", d.published or "", d.n_chunks, short_source(d.source), d.doc_id] for d in docs
+        [_shown_title(d), d.author or "", d.published or "", d.n_chunks, short_source(d.source), d.doc_id]
+        for d in docs
     ]
 
 
@@ -273,7 +282,11 @@ class Library:
         n_chunks = {d.doc_id: d.n_chunks for d in self.assistant.documents()}
         for doc in report.added:
             n = n_chunks.get(doc.doc_id, 0)
-            ok.append(f"{escape(_doc_name(doc, staged))}: added “{escape(doc.title)}” ({n} chunk{'' if n == 1 else 's'})")
+            code = not_english(doc.metadata)
+            note = (f" — it is in {escape(language_name(code))}; the reader reads English, so answers from it may be "
+                    "wrong or missing" if code else "")
+            ok.append(f"{escape(_doc_name(doc, staged))}: added “{escape(doc.title)}” "
+                      f"({n} chunk{'' if n == 1 else 's'}){note}")
         for doc in report.duplicates:
             ok.append(f"{escape(_doc_name(doc, staged))}: already in the library as “{escape(doc.title)}”")
         for sk in report.skipped:
