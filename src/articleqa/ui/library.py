@@ -152,7 +152,7 @@ def filter_choices(docs: Sequence[DocumentInfo]) -> tuple[list[str], list[str]]:
     return sources, authors
 
 
-NO_DATES_HINT = "None of the indexed articles has a date, so a date range finds nothing."
+NO_DATES_HINT = "No indexed article has a date."
 
 
 def date_hint(docs: Sequence[DocumentInfo]) -> str | None:
