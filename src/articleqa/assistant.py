@@ -276,7 +276,7 @@ class Assistant:
             if not new_documents and not remove:  # nothing to write: the index (or its absence) stays as it was
                 report.seconds = time.perf_counter() - started
                 return report
-            tag_language(new_documents)  # the reader reads English: a document in another language is named
+            new_documents = tag_language(new_documents)  # the reader reads English: another language is named
             to_embed = new_documents
             if base is not None and not base.has_sentences:
                 # An index written before sentence vectors were stored: re-embed its documents too, once.

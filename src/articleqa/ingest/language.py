@@ -11,6 +11,7 @@ load, so it is loaded once, only when new documents are indexed, and reads a few
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -73,12 +74,14 @@ def detect_language(text: str) -> str | None:
     return votes.most_common(1)[0][0] if votes else None
 
 
-def tag_language(docs: list[Document]) -> None:
-    """Record each document's detected language in its metadata (``detected_language``)."""
+def tag_language(docs: list[Document]) -> list[Document]:
+    """The documents with their detected language in the metadata (``detected_language``); copies, so a
+    Document a caller passed in is left as it was."""
+    out = []
     for doc in docs:
         code = detect_language(doc.text)
-        if code is not None:
-            doc.metadata[META_KEY] = code
+        out.append(doc if code is None else dataclasses.replace(doc, metadata={**doc.metadata, META_KEY: code}))
+    return out
 
 
 def not_english(metadata: dict[str, Any] | None) -> str | None:
