@@ -28,9 +28,10 @@ $(INDEX)/manifest.json: | $(VENV)/.installed
 index: $(INDEX)/manifest.json
 
 ## make run: install, index articles/ (new or changed files only; unchanged ones are recognised by their content
-## hash and cost nothing), serve http://127.0.0.1:7860
-run: $(VENV)/.installed $(INDEX)/manifest.json
-	@$(BIN)/articleqa index articles/ --index-dir $(INDEX) --no-progress | grep -v '^already indexed' || true
+## hash and cost nothing; a document removed in the Library stays out), serve http://127.0.0.1:7860 (Ctrl+C stops)
+## One index run, one summary line (it creates the index on the first run); a failed run still serves what is there.
+run: $(VENV)/.installed
+	@$(BIN)/articleqa index articles/ --index-dir $(INDEX) || true
 	$(BIN)/articleqa serve --index-dir $(INDEX) --host $(HOST) --port $(PORT)
 
 ## make test: install with dev extras and run the whole test suite (slow and browser tests included)

@@ -232,7 +232,7 @@ def test_bad_input_through_the_cli(case, tmp_path, article_index, base_docs, mon
     assert code == case.exit_code, (out, err)
     assert "Traceback" not in out + err
     assert out.startswith(f"indexed {len(case.good)} new document(s)"), out
-    assert out.count("already indexed (no change)") == case.duplicates, out
+    assert (f"; {case.duplicates} already indexed (no change)" in out) == bool(case.duplicates), out
     # Exactly one stderr line per problem: "skipped <file>: <reason>".
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == len(case.skipped), err
@@ -367,7 +367,7 @@ def test_a_folder_of_two_thousand_files_some_bad(tmp_path, article_index, base_d
 @pytest.mark.slow
 def test_what_the_user_sees_in_a_real_process(tmp_path, article_index) -> None:
     """Run as users do (no pytest log capture): stderr holds the skip lines and nothing else — no parser
-    warnings, no traceback — and stdout the summary."""
+    warnings, no traceback; on a slow machine the plain "indexing …" progress lines too — and stdout the summary."""
     case = next(c for c in CASES if c.id == "mixed-folder")
     root = tmp_path / "in"
     _materialise(case, root)
@@ -379,7 +379,7 @@ def test_what_the_user_sees_in_a_real_process(tmp_path, article_index) -> None:
         capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
-    lines = proc.stderr.splitlines()
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("indexing ")]
     assert len(lines) == len(case.skipped) + 1, proc.stderr
     assert all(line.startswith(f"skipped {root}") for line in lines), proc.stderr
     assert any(line.startswith(f"skipped {root / 'damaged.pdf'}: is not a readable PDF") for line in lines)

@@ -75,6 +75,7 @@ def test_index_command_without_a_terminal_prints_one_summary_line(flag, tmp_path
     (tmp_path / "a.txt").write_text(_docs()[0].text, encoding="utf-8")
     assert main(["index", str(tmp_path / "a.txt"), "--index-dir", str(tmp_path / "idx"), *flag]) == 0
     captured = capsys.readouterr()
-    assert captured.err.strip() == ""  # stderr is not a terminal here: no bars
+    # stderr is not a terminal here: no bars (a slow machine may show a plain "indexing …" line every 10 s)
+    assert all(line.startswith("indexing ") for line in captured.err.splitlines()), captured.err
     lines = captured.out.strip().splitlines()
     assert len(lines) == 1 and "80 sentence(s) embedded" in lines[0] and "/s)" in lines[0]

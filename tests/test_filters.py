@@ -472,7 +472,7 @@ def test_ui_typed_comma_separated_values_and_bad_dates(corpus) -> None:
     assert "aqa-error" in reply and "Published after '5 Jan' is not a date" in html.unescape(reply)
     *_, last = respond(QUESTION, [], None, ["bbc"], [], "", "")
     reply = html.unescape(last[1][-1]["content"])
-    assert "no document matches source 'bbc'" in reply and "the Library tab lists" in reply
+    assert "No document matches source 'bbc'" in reply and "the Library tab lists" in reply  # as a sentence
     assert "articleqa docs" not in reply  # a hint for the terminal, not for the web page
 
 

@@ -25,7 +25,7 @@ from articleqa.ui import (
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ui"
-OUR_TAGS = {"div", "p", "blockquote", "mark", "sup", "span", "button", "h3", "b"}
+OUR_TAGS = {"div", "p", "blockquote", "mark", "sup", "span", "button", "h3", "b", "a"}  # a: the phone's "Sources ↓"
 
 
 @pytest.fixture
@@ -40,6 +40,7 @@ def _assert_only_our_markup(out: str) -> None:
     assert "<script" not in out.lower() and "<img" not in out.lower()
     assert not re.search(r"<[^>]*\son\w+\s*=", out), "an event-handler attribute got through"
     assert "javascript:" not in out
+    assert set(re.findall(r"""href=["']([^"']*)""", out)) <= {"#aqa-sources"}, "a link other than ours"
 
 
 def _not_found(answer: Answer) -> Answer:

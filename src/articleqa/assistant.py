@@ -27,13 +27,15 @@ from .answer.generated import answer_from_failure, answer_from_generation
 from .chat import Conversation, Turn, rewrite
 from .config import DEFAULT_MODEL, Settings
 from .embedding import Embedder, canonical_model_name
-from .errors import InputError, ModelMismatchError
+from .errors import ArticleQAError, InputError, ModelMismatchError
 from .filters import LIST_HINT, DateLike, DocFields, Filters
 from .generate import GenerationDone, Generator, GeneratorConfig, TextDelta
 from .indexing import Prepared, prepare_documents
+from .ingest.language import language_notice, tag_language
 from .progress import Progress, progress_for
-from .question import classify, clean_question
+from .question import checked_question, classify
 from .records import AddReport, Answer, Document, DocumentInfo, Skipped
+from .removals import named_files, plan_add, removed_entries, with_removed
 from .retrieval import retrieve
 from .store import AnySnapshot, Store, open_store
 
@@ -163,7 +165,7 @@ class Assistant:
         *,
         settings: Settings | None = None,
         model: str | None = None,
-        progress: bool = False,
+        progress: bool | Progress = False,
         rebuild: bool = False,
     ) -> Assistant:
         """Index ``sources`` (files, folders or Documents) into ``index_dir``, creating it if needed."""
@@ -230,12 +232,14 @@ class Assistant:
             skipped.extend(result.skipped)
         return docs, skipped
 
-    def add(self, sources: Sequence[Source], *, progress: bool = False, fresh: bool = False) -> AddReport:
+    def add(self, sources: Sequence[Source], *, progress: bool | Progress = False, fresh: bool = False) -> AddReport:
         """Ingest, chunk, embed and store new documents; already-indexed ones are reported, not re-added.
 
+        ``progress``: True for bars in a terminal, or a :class:`~articleqa.progress.Progress` of the caller's
+        (the CLI passes plain timed lines when its output is not a terminal); closed when the job ends.
         ``fresh``: the new generation holds only these documents (``--rebuild``)."""
         started = time.perf_counter()
-        bars = progress_for(progress)
+        bars = progress_for(progress) if isinstance(progress, bool) else progress
         try:
             return self._add(sources, bars, fresh, started)
         finally:
@@ -251,21 +255,28 @@ class Assistant:
                     f"the index in {self.where} was built with model {base.model!r}, "
                     f"not {self.embedder.name!r}; rebuild it with --rebuild to change models"
                 )
+            given = {id(s) for s in sources if isinstance(s, Document)}  # documents passed in, not read from files
+            # Documents the user removed stay out when their folder is indexed again (make run does that).
+            plan = plan_add(removed_entries(base.manifest if base is not None else self._previous_manifest()),
+                            docs, given, named_files(s for s in sources if not isinstance(s, Document)))
             new_documents: list[Document] = []
             seen: set[str] = set()
             for doc in docs:
+                if doc.doc_id in plan.left_out:
+                    report.left_out.append(doc)
+                    continue
                 if doc.doc_id in seen or (base is not None and base.has_document(doc.doc_id)):
                     report.duplicates.append(doc)
                     continue
                 seen.add(doc.doc_id)
                 new_documents.append(doc)
-            given = {id(s) for s in sources if isinstance(s, Document)}  # documents passed in, not read from files
             path_docs = [d for d in docs if id(d) not in given]
             replaced = _older_versions(base, path_docs, skipped) if base is not None else []
             remove = {info.doc_id for info in replaced}
             if not new_documents and not remove:  # nothing to write: the index (or its absence) stays as it was
                 report.seconds = time.perf_counter() - started
                 return report
+            new_documents = tag_language(new_documents)  # the reader reads English: another language is named
             to_embed = new_documents
             if base is not None and not base.has_sentences:
                 # An index written before sentence vectors were stored: re-embed its documents too, once.
@@ -277,7 +288,7 @@ class Assistant:
             sources_seen = [str(s) for s in sources if not isinstance(s, Document)]
             self.store.write(
                 new_docs, remove, model=self.embedder.name, dim=self.embedder.dim, base=base, sources=sources_seen,
-                encoder=self.embedder.backend, progress=lambda msg: progress.stage(msg),
+                encoder=self.embedder.backend, progress=lambda msg: progress.stage(msg), removed_by_user=plan.entries,
             )
         report.replaced = replaced
         report.added = new_documents
@@ -302,13 +313,25 @@ class Assistant:
             log.info("reused %d of %d sentence vectors already in the index", prepared.n_reused, prepared.n_units)
         return prepared
 
+    def _previous_manifest(self) -> dict[str, Any] | None:
+        """The current manifest when a write starts from nothing (``--rebuild``): its removed list carries on."""
+        try:
+            return self.store.manifest() if self.store.exists() else None
+        except ArticleQAError:  # a damaged index being rebuilt
+            return None
+
     def remove(self, doc_id: str) -> bool:
-        """Remove one document; False if it was not in the index."""
+        """Remove one document; False if it was not in the index. It stays out when its folder is indexed
+        again, until its file is added by hand or changes (see :mod:`articleqa.removals`)."""
         with self.store.lock():
             base = self.store.open_snapshot()
             if not base.has_document(doc_id):
                 return False
-            self.store.write([], {doc_id}, model=self.embedder.name, dim=self.embedder.dim, base=base)
+            meta = base.document_meta([doc_id]).get(doc_id)
+            removed = with_removed(removed_entries(base.manifest), doc_id, meta.source if meta else "",
+                                   meta.title if meta else "")
+            self.store.write([], {doc_id}, model=self.embedder.name, dim=self.embedder.dim, base=base,
+                             removed_by_user=removed)
         self._current()
         return True
 
@@ -452,9 +475,7 @@ class Assistant:
     ) -> Answer:
         """``asked_as``: the user's own words when ``question`` is a rewrite; it decides the answer's type.
         ``about_doc``: the article the chat was about, for a question about "it" (who wrote it, when …)."""
-        question = clean_question(question)
-        if not question:
-            raise InputError("the question is empty; type a question about your articles")
+        question = checked_question(question)  # empty or over-long: the same InputError at every door
         filters = Filters.of(sources, authors, published_after, published_before)
         t0 = time.perf_counter()
         k = top_k or self.settings.top_k
@@ -514,6 +535,9 @@ class Assistant:
             if meta:
                 c.author, c.published = meta.author, meta.published
         answer.passages = found.passages[:k]
+        # An answer quoted from (or declined over) an article not in English says the reader reads English.
+        read = [c.doc_id for c in answer.citations] or [p.chunk.doc_id for p in found.passages[: self.settings.read_passages]]
+        answer.notice = language_notice(snap.document_meta(read).values()) or answer.notice
         t3 = time.perf_counter()
         answer.timings_ms = {
             "analysis": (t1 - t0) * 1000,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,8 +14,11 @@ from .answer.about import metadata_note
 from .config import Settings
 from .errors import ArticleQAError
 from .filters import Filters
+from .ingest.language import language_name, not_english
+from .question import checked_question
 
 EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_PIPE = 128 + 13  # the reader of stdout went away (SIGPIPE), as `seq 1 100000 | head -1` reports it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -136,25 +140,44 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     # pypdf logs its own complaint about a damaged file ("EOF marker not found") to stderr; the "skipped"
     # line below already names the file and the reason, so keep it to one line per problem.
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
-    qa = Assistant.build(paths, settings=settings,
-                         progress=not args.no_progress and sys.stderr.isatty(), rebuild=args.rebuild)
+    from .progress import progress_for
+
+    bars = progress_for(not args.no_progress and not args.json, terminal=sys.stderr.isatty())
+    qa = Assistant.build(paths, settings=settings, progress=bars, rebuild=args.rebuild)
     report = qa.last_report
     if args.json:
         _print_json(report.to_dict())
     else:
-        info = qa.info()
-        rate = report.n_sentences_embedded / report.seconds if report.seconds else 0.0
-        print(f"indexed {len(report.added)} new document(s), {report.n_chunks} chunk(s), "
-              f"{report.n_sentences_embedded:,} sentence(s) embedded ({rate:,.0f}/s) in {report.seconds:.1f}s "
-              f"→ {settings.location} now holds {info.get('n_documents', 0)} document(s), "
-              f"{info.get('n_chunks', 0)} chunk(s)")
-        for d in report.duplicates:
-            print(f"already indexed (no change): {d.source or d.title} [{d.doc_id}]")
+        print(index_summary(report, qa.info(), settings.location))
         for old in report.replaced:
             print(f"replaced the older version of {old.source} [{old.doc_id}]")
         for s in report.skipped:
             print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
-    return EXIT_OK if report.added or report.duplicates or report.replaced else EXIT_USAGE
+    return EXIT_OK if report.added or report.duplicates or report.replaced or report.left_out else EXIT_USAGE
+
+
+def index_summary(report: Any, info: dict[str, Any], location: str) -> str:
+    """The one line an ``index`` run ends with: what was added, what the index now holds, and how many files
+    needed nothing (counted, not listed: re-indexing a folder of 500 unchanged files is one line, not 500)."""
+    rate = report.n_sentences_embedded / report.seconds if report.seconds else 0.0
+    line = (f"indexed {len(report.added)} new document(s), {report.n_chunks} chunk(s), "
+            f"{report.n_sentences_embedded:,} sentence(s) embedded ({rate:,.0f}/s) in {report.seconds:.1f}s "
+            f"→ {location} now holds {info.get('n_documents', 0)} document(s), {info.get('n_chunks', 0)} chunk(s)")
+    if report.duplicates:
+        line += f"; {len(report.duplicates)} already indexed (no change)"
+    foreign = [(d, code) for d in report.added if (code := not_english(d.metadata))]
+    if foreign:
+        names = ", ".join(f"{Path(d.source).name if d.source else d.title} ({language_name(code)})"
+                          for d, code in foreign[:3])
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        line += (f"; {len(foreign)} not in English: {names}{more} — the reader reads English, so answers from "
+                 f"{'it' if len(foreign) == 1 else 'them'} may be wrong or missing")
+    if report.left_out:
+        names = ", ".join(Path(d.source).name if d.source else d.title for d in report.left_out[:3])
+        more = f" and {len(report.left_out) - 3} more" if len(report.left_out) > 3 else ""
+        line += (f"; {len(report.left_out)} left out because removed earlier ({names}{more}; "
+                 "`articleqa index FILE` with the file's own path adds one back)")
+    return line
 
 
 def _format_answer(answer: Any, scope: str = "") -> str:
@@ -186,7 +209,9 @@ def _format_answer(answer: Any, scope: str = "") -> str:
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from .assistant import Assistant
 
-    # A bad date is refused before the index and the models are loaded, named as the option it came from.
+    # A bad question or date is refused before the index and the models are loaded (the date named as the
+    # option it came from); the question with the API's and the UI's own limit and message.
+    checked_question(args.question)
     filters = Filters.of(args.sources, args.authors, args.after, args.before, after_name="--after",
                          before_name="--before")
     qa = Assistant.open(settings=settings)
@@ -292,6 +317,22 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; a reader that stops early (``articleqa ask … | head -1``) ends it quietly."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # here, not at interpreter exit, where a closed pipe becomes "Exception ignored"
+    except BrokenPipeError:
+        # The reader has what it wanted. Point stdout at /dev/null so the interpreter's own final flush cannot
+        # fail again, and exit as a program killed by SIGPIPE would (Python ignores that signal).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args, _settings(args))

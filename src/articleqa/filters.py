@@ -35,6 +35,10 @@ from .text import fold_accents
 
 LIST_HINT = "`articleqa docs --json` lists each document's source, author and date"
 DATE_FORMATS = "YYYY-MM-DD, YYYY-MM or YYYY"
+# What a date filter says when no indexed document has a date at all (the bundled articles give none: their
+# text names weekdays and months, never a year): the filter is not wrong, the library has nothing to match.
+NO_DATES = ("none of the indexed articles has a publication date, so a date filter leaves nothing to search; "
+            "search without one (dates come from a dateline, a page's date, or a JSON \"published\" field)")
 
 _FULL = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -243,6 +247,8 @@ class Filters:
             groups.append(_group("author", self.authors, docs, author_matches, "any part of the name, any case"))
         if self.after or self.before:
             in_range = {d.doc_id for d in docs if self._in_range(d)}
+            if not in_range and not any(d.period for d in docs):
+                raise InputError(NO_DATES)
             if not in_range:
                 raise InputError(
                     f"no document was {self._date_text()} (documents whose date is unknown are left out by a date "

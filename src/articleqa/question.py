@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .errors import InputError
 from .nlp import content_terms
 
 PLACE = frozenset({"GPE", "LOC", "FAC"})
@@ -48,6 +49,49 @@ def clean_question(text: str | None) -> str:
         " " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf"}
     )
     return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def case_neutral(question: str) -> str:
+    """The question in lower case when its capitals carry no information — ALL CAPS, or Title Case (every word
+    of four letters or more capitalised, at least three of them) — else unchanged.
+
+    Rules that read case ("the article" is an article word, "The Story of Tibet" is a book's name) would
+    otherwise see no article words in "WHO WROTE THE ARTICLE ABOUT THE WAREHOUSE FIRE?". A question that
+    uses capitals for names ("Who wrote the Vantor Foods article?") keeps them."""
+    letters = [ch for ch in question if ch.isalpha()]
+    if not letters:
+        return question
+    if not any(ch.islower() for ch in letters):
+        return question.lower()
+    long_words = [w for w in _WORD.findall(question) if len(w) >= 4]
+    if len(long_words) >= 3 and all(w[0].isupper() for w in long_words):
+        return question.lower()
+    return question
+
+
+# One limit and one pair of messages for every door (CLI, Python API, web UI and its /ask endpoint): a
+# question is a sentence or two, and longer text is refused with a message, never cut.
+MAX_QUESTION_CHARS = 2000
+EMPTY_QUESTION = "the question is empty; type a question about your articles"
+
+
+def too_long_message(n_chars: int) -> str:
+    return (f"the question is {n_chars:,} characters long; a question can have at most {MAX_QUESTION_CHARS:,} "
+            "characters; shorten it and ask again")
+
+
+def checked_question(text: str | None) -> str:
+    """The cleaned question (:func:`clean_question`), or InputError when it is empty or longer than
+    :data:`MAX_QUESTION_CHARS` (counted after cleaning, so an escape code pasted with it does not count)."""
+    question = clean_question(text)
+    if not question:
+        raise InputError(EMPTY_QUESTION)
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(too_long_message(len(question)))
+    return question
 
 
 AUX_START = re.compile(

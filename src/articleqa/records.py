@@ -272,6 +272,7 @@ class DocumentInfo:
     published: str | None
     n_chunks: int
     n_chars: int
+    language: str | None = None  # detected at indexing (ISO 639-1); None when undetermined or not recorded
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -296,6 +297,7 @@ class AddReport:
     duplicates: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     replaced: list[DocumentInfo] = field(default_factory=list)  # older versions of files read again, removed
+    left_out: list[Document] = field(default_factory=list)  # removed by the user earlier, read from a folder again
     n_chunks: int = 0
     n_sentences: int = 0  # sentence units of the new documents' generation write
     n_sentences_embedded: int = 0  # ... of which the encoder ran on (the rest reused stored vectors)
@@ -307,6 +309,7 @@ class AddReport:
             "duplicates": [{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in self.duplicates],
             "skipped": [s.to_dict() for s in self.skipped],
             "replaced": [{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in self.replaced],
+            "left_out": [{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in self.left_out],
             "n_chunks": self.n_chunks,
             "n_sentences": self.n_sentences,
             "n_sentences_embedded": self.n_sentences_embedded,

@@ -144,6 +144,22 @@ def test_add_remove_and_dedupe_by_content_hash(collection, tmp_path) -> None:
     assert len(store._generations()) <= 2  # the current one and the one a reader may still hold
 
 
+def test_a_removed_document_stays_out_when_its_folder_is_indexed_again(collection, tmp_path) -> None:
+    settings = Settings.from_env(store=collection)
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text("Harbour report\n\nThe port of Kelvale received 17 grain ships on Monday.\n")
+    (folder / "bridge.txt").write_text("Bridge report\n\nThe Kelvale bridge reopened on Tuesday after repairs.\n")
+    qa = Assistant.build([str(folder)], settings=settings)
+    harbour = next(d.doc_id for d in qa.documents() if d.title == "Harbour report")
+    assert qa.remove(harbour)  # a commit: the removed list travels in its manifest
+    again = Assistant.build([str(folder)], settings=settings)
+    assert [d.doc_id for d in again.last_report.left_out] == [harbour]
+    assert harbour not in {d.doc_id for d in again.documents()}
+    back = Assistant.build([str(folder / "harbour.txt")], settings=settings)  # named by hand: added again
+    assert harbour in {d.doc_id for d in back.documents()}
+
+
 def _rows_held(uri: str) -> dict[str, int]:
     """Every row the server holds in the current generation's collections, published or not."""
     from articleqa.store.milvus.snapshot import count_rows

@@ -15,6 +15,7 @@ from datetime import date
 from urllib.parse import urlparse
 
 from ..nlp import content_terms
+from ..question import case_neutral
 from ..records import Answer, Citation, Document, DocumentMeta, field_lines
 
 FIELDS = ("author", "published", "outlet", "title")
@@ -99,7 +100,7 @@ class AboutArticle:
 
 def article_question(question: str) -> AboutArticle | None:
     """The question's field when it is about the article itself; None for questions about its content."""
-    q = " ".join(question.replace("’", "'").split()).rstrip(" ?.!")
+    q = " ".join(case_neutral(question).replace("’", "'").split()).rstrip(" ?.!")  # ALL CAPS, Title Case
     if not q:
         return None
     field = _field(q)

@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,16 @@ class _Kept:
             [(d, infos[d.doc_id]) for d in records.documents() if d.doc_id not in remove],
             list(records.iter_chunks(exclude_doc_ids=remove)),
         )
+
+
+def removed_list(
+    base_manifest: Mapping[str, Any] | None, given: Mapping[str, Mapping[str, str]] | None
+) -> dict[str, dict[str, str]]:
+    """The manifest's ``removed_by_user`` entry (doc id → {source, title}) for the next write: ``given`` when
+    the caller changed it, else the base's (every write carries it on, as it does ``sources``)."""
+    chosen = given if given is not None else (base_manifest or {}).get("removed_by_user") or {}
+    return {str(k): {"source": str(v.get("source") or ""), "title": str(v.get("title") or "")}
+            for k, v in sorted(chosen.items())}
 
 
 class IndexStore:
@@ -133,8 +143,12 @@ class IndexStore:
         sources: Sequence[str] = (),
         progress: Callable[[str], None] | None = None,
         encoder: str | None = None,
+        removed_by_user: Mapping[str, Mapping[str, str]] | None = None,
     ) -> dict[str, Any]:
-        """Write the next generation = base − remove + add, and make it current. Caller holds the lock."""
+        """Write the next generation = base − remove + add, and make it current. Caller holds the lock.
+
+        ``removed_by_user``: the documents a user removed (doc id → source, title), kept in the manifest so a
+        folder indexed again leaves them out; None carries the base's list over unchanged."""
         say = progress or (lambda _msg: None)
         number, tmp = self._start_generation(base)
         kept = _Kept.of(base, remove)
@@ -163,6 +177,7 @@ class IndexStore:
             "updated": _now(),
             "created": base.manifest.get("created") if base else _now(),
             "sources": sorted(set(base.manifest.get("sources", []) if base else []) | set(sources)),
+            "removed_by_user": removed_list(base.manifest if base else None, removed_by_user),
             "files": file_sizes(tmp),
             "checksums": file_checksums(tmp),
         }

@@ -149,9 +149,10 @@ class RecordStore:
 
     def document_infos(self) -> list[DocumentInfo]:
         return [
-            DocumentInfo(d[0], d[1], d[2], d[3], d[4], int(d[5]), int(d[6]))
+            DocumentInfo(d[0], d[1], d[2], d[3], d[4], int(d[5]), int(d[6]), d[7])
             for d in self._query(
-                "SELECT doc_id, title, source, author, published, n_chunks, length(text) FROM documents ORDER BY position"
+                "SELECT doc_id, title, source, author, published, n_chunks, length(text), "
+                "json_extract(metadata, '$.detected_language') FROM documents ORDER BY position"
             )
         ]
 

@@ -15,7 +15,15 @@ import gradio as gr
 
 from ..assistant import Assistant
 from .ask import EXAMPLES, Ask, new_session
-from .library import ALLOWED_SUFFIXES, Library, document_choices, document_rows, filter_choices, upload_folder
+from .library import (
+    ALLOWED_SUFFIXES,
+    Library,
+    date_hint,
+    document_choices,
+    document_rows,
+    filter_choices,
+    upload_folder,
+)
 from .render import SOURCES_EMPTY, VIEWER_EMPTY, render_info
 
 # Styling travels with the package as a plain stylesheet (package data), read once.
@@ -109,7 +117,9 @@ def _chat_column(assistant: Assistant) -> tuple[gr.Chatbot, gr.Textbox, tuple[An
 
 def _filter_row(assistant: Assistant) -> tuple[gr.Dropdown, gr.Dropdown, gr.Textbox, gr.Textbox]:
     """(only sources, only authors, published after, published before), offering the library's values."""
-    source_choices, author_choices = filter_choices(assistant.documents())
+    docs = assistant.documents()
+    source_choices, author_choices = filter_choices(docs)
+    hint = date_hint(docs)
     with gr.Row(elem_id="aqa-filters", equal_height=True):
         only_sources = gr.Dropdown(
             source_choices, value=[], multiselect=True, allow_custom_value=True,
@@ -119,9 +129,9 @@ def _filter_row(assistant: Assistant) -> tuple[gr.Dropdown, gr.Dropdown, gr.Text
             author_choices, value=[], multiselect=True, allow_custom_value=True,
             label="Only authors", elem_id="aqa-filter-author", scale=2, min_width=140,
         )
-        after = gr.Textbox(label="Published after", placeholder="YYYY-MM-DD",
+        after = gr.Textbox(label="Published after", placeholder="YYYY-MM-DD", info=hint,
                            elem_id="aqa-filter-after", scale=1, min_width=120, max_lines=1)
-        before = gr.Textbox(label="Published before", placeholder="YYYY-MM-DD",
+        before = gr.Textbox(label="Published before", placeholder="YYYY-MM-DD", info=hint,
                             elem_id="aqa-filter-before", scale=1, min_width=120, max_lines=1)
     return only_sources, only_authors, after, before
 
@@ -190,6 +200,8 @@ def _wire_ask(ui: AskTab, session: gr.State, handlers: Ask) -> None:
     for box in (ui.only_sources, ui.only_authors):
         box.focus(handlers.refresh_filter_choices, None, [ui.only_sources, ui.only_authors], queue=False,
                   api_visibility="private")
+    for box in (ui.after, ui.before):  # the library may have gained dated articles since the page loaded
+        box.focus(handlers.refresh_date_hint, None, [ui.after, ui.before], queue=False, api_visibility="private")
     cleared = [ui.chatbot, session, ui.sources, ui.viewer, ui.question]
     ui.new_chat.click(handlers.reset, None, cleared, queue=False, api_visibility="private")
     ui.chatbot.clear(handlers.reset, None, cleared, queue=False, api_visibility="private")

@@ -10,12 +10,12 @@ from typing import Any
 import gradio as gr
 
 from ..assistant import Assistant
-from ..errors import ArticleQAError
+from ..errors import ArticleQAError, InputError
 from ..filters import LIST_HINT
 from ..highlight import escape
-from ..question import clean_question
+from ..question import MAX_QUESTION_CHARS, checked_question, clean_question
 from ..records import Answer, Document
-from .library import filter_choices, ui_filters
+from .library import date_hint, filter_choices, ui_filters
 from .render import (
     PENDING_HTML,
     SOURCES_EMPTY,
@@ -32,17 +32,18 @@ log = logging.getLogger(__name__)
 
 EXAMPLES = ["Where are the talks held?", "Who urged them?"]
 HISTORY_TURNS = 3  # earlier questions passed to assistant.ask for follow-ups
-MAX_QUESTION_CHARS = 2000  # a question is a sentence or two; longer text is refused with a message, never cut
 LIBRARY_HINT = "the Library tab lists each document's source, author and date"  # instead of the CLI hint
 
 
 def question_too_long(question: str) -> str | None:
     """What to tell the user about an over-long question (None when it is fine): the browser used to cut it
-    at the limit without a word, and the answer was then to a question nobody asked."""
-    if len(question) <= MAX_QUESTION_CHARS:
-        return None
-    return (f"Your question is {len(question):,} characters long; a question can have at most "
-            f"{MAX_QUESTION_CHARS:,}. Shorten it (it is still in the box) and ask again.")
+    at the limit without a word, and the answer was then to a question nobody asked. The limit and the
+    message are the CLI's and the API's (:func:`articleqa.question.checked_question`)."""
+    try:
+        checked_question(question)
+    except InputError as exc:
+        return str(exc) if len(clean_question(question)) > MAX_QUESTION_CHARS else None
+    return None
 
 
 def new_session() -> dict[str, Any]:
@@ -85,13 +86,10 @@ class Ask:
         Yields (question box, chat, session, sources panel, viewer)."""
         chat = list(chat or [])
         session = session or new_session()
-        question = clean_question(question)
-        if not question:
-            yield gr.update(), chat, session, gr.update(), gr.update()
-            return
-        too_long = question_too_long(question)
-        if too_long:
-            chat.append({"role": "assistant", "content": render_error(too_long)})
+        try:
+            question = checked_question(question)
+        except InputError as exc:  # empty or over-long: the CLI's and the API's message; the text stays in the box
+            chat.append({"role": "assistant", "content": render_error(str(exc))})
             session["msg_answer"].append(None)
             yield gr.update(), chat, session, gr.update(), gr.update()
             return
@@ -172,6 +170,11 @@ class Ask:
         """The library may have changed since the page loaded: offer its current sources and authors."""
         src, auth = filter_choices(self.assistant.documents())
         return gr.update(choices=src), gr.update(choices=auth)
+
+    def refresh_date_hint(self) -> tuple[Any, Any]:
+        """The date boxes' hint for the library as it is now (none has a date → say so before one is typed)."""
+        hint = date_hint(self.assistant.documents())
+        return gr.update(info=hint), gr.update(info=hint)
 
     def ask(
         self, question: str, history: list[str] | None = None, sources: list[str] | None = None,

@@ -24,6 +24,7 @@ from ..errors import ArticleQAError
 from ..filters import Filters
 from ..highlight import escape
 from ..ingest import size_against_limit
+from ..ingest.language import READER_LANGUAGE, language_name, not_english
 from ..records import AddReport, Document, DocumentInfo
 from .render import render_info, render_status, short_source
 
@@ -119,9 +120,17 @@ def _doc_name(doc: Document, staged: Sequence[tuple[Path, str]]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- tables
+def _shown_title(d: DocumentInfo) -> str:
+    """The title, with the language when it is not English (the reader reads English only)."""
+    if d.language and d.language != READER_LANGUAGE:
+        return f"{d.title} (in {language_name(d.language)})"
+    return d.title
+
+
 def document_rows(docs: Sequence[DocumentInfo]) -> list[list[Any]]:
     return [
-        [d.title, d.author or "", d.published or "", d.n_chunks, short_source(d.source), d.doc_id] for d in docs
+        [_shown_title(d), d.author or "", d.published or "", d.n_chunks, short_source(d.source), d.doc_id]
+        for d in docs
     ]
 
 
@@ -141,6 +150,14 @@ def filter_choices(docs: Sequence[DocumentInfo]) -> tuple[list[str], list[str]]:
     sources = sorted({short_source(d.source) for d in docs if d.source}, key=str.casefold)
     authors = sorted({d.author for d in docs if d.author}, key=str.casefold)
     return sources, authors
+
+
+NO_DATES_HINT = "No indexed article has a date."
+
+
+def date_hint(docs: Sequence[DocumentInfo]) -> str | None:
+    """The date boxes' hint: said before anyone types a date that no article can match; None when some have one."""
+    return None if any(d.published for d in docs) else NO_DATES_HINT
 
 
 def _filter_values(value: str | Sequence[str] | None) -> list[str]:
@@ -265,7 +282,11 @@ class Library:
         n_chunks = {d.doc_id: d.n_chunks for d in self.assistant.documents()}
         for doc in report.added:
             n = n_chunks.get(doc.doc_id, 0)
-            ok.append(f"{escape(_doc_name(doc, staged))}: added “{escape(doc.title)}” ({n} chunk{'' if n == 1 else 's'})")
+            code = not_english(doc.metadata)
+            note = (f" — it is in {escape(language_name(code))}; the reader reads English, so answers from it may be "
+                    "wrong or missing" if code else "")
+            ok.append(f"{escape(_doc_name(doc, staged))}: added “{escape(doc.title)}” "
+                      f"({n} chunk{'' if n == 1 else 's'}){note}")
         for doc in report.duplicates:
             ok.append(f"{escape(_doc_name(doc, staged))}: already in the library as “{escape(doc.title)}”")
         for sk in report.skipped:
@@ -317,7 +338,9 @@ class Library:
             removed = self.assistant.remove(doc_id)
         except ArticleQAError as exc:
             return (render_status([], [escape(str(exc))], "Not removed."), *self.library_state(), *hide)
-        msg = f"Removed “{escape(title)}”." if removed else "That document was already gone."
+        msg = (f"Removed “{escape(title)}”. It stays out when its folder is indexed again (as <code>make run</code> "
+               "does at every start); upload the file, or index it by name, to add it back."
+               if removed else "That document was already gone.")
         copy = self.uploaded_copy(info.source) if removed and info else None
         if copy is not None:
             msg += self._delete_copy(copy)

@@ -17,6 +17,9 @@ from ..answer.citations import quote_is_verbatim
 from ..highlight import escape, highlight
 from ..records import Answer, Citation, Document
 
+# On a phone the Sources panel and the article viewer sit below the question box and the filters, out of
+# sight: each reply points there (the CSS shows this link on narrow screens only).
+JUMP_TO_SOURCES = '<a class="aqa-jump" href="#aqa-sources">Sources and the whole article are below ↓</a>'
 PENDING_HTML = '<div class="aqa-pending">Searching the articles…</div>'
 SOURCES_EMPTY = '<div class="aqa-empty">Sources for the latest answer appear here.</div>'
 VIEWER_EMPTY = '<div class="aqa-empty">Click <b>Open article</b> on a source to read the whole article here.</div>'
@@ -128,6 +131,8 @@ def _render_not_found(answer: Answer, meta: str) -> str:
         parts.append('<p class="aqa-meta-line">Closest passages (not an answer):</p>')
     for c in closest:
         parts.append(f"<blockquote>{escape(_excerpt(c.quote))}{_cite_marks([c])}{_title_suffix(c, many)}</blockquote>")
+    if closest:
+        parts.append(JUMP_TO_SOURCES)
     parts.append("</div>")
     return "".join(parts)
 
@@ -147,12 +152,16 @@ def render_answer(answer: Answer, scope: str = "") -> str:
     many = len({c.doc_id for c in answer.citations}) > 1
     for c in answer.citations:
         parts.append(_quote_block(c, many))
+    parts.append(JUMP_TO_SOURCES)
     parts.append("</div>")
     return "".join(parts)
 
 
 def render_error(message: str) -> str:
-    return f'<div class="aqa-error">{escape(message)}</div>'
+    """An error in the chat, as a sentence: messages shared with the CLI ("articleqa: error: the question is
+    empty; …") start in lower case there, and read as a sentence here."""
+    message = message.strip()
+    return f'<div class="aqa-error">{escape(message[:1].upper() + message[1:])}</div>'
 
 
 # Deliberately not chunking.split_sentences (spaCy): that splitter keeps "U.S." and a closing ” inside their

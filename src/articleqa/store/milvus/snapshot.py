@@ -314,7 +314,8 @@ class MilvusSnapshot:
                 yield doc
 
     def document_infos(self) -> list[DocumentInfo]:
-        return [DocumentInfo(m.doc_id, m.title, m.source, m.author, m.published, n, length)
+        return [DocumentInfo(m.doc_id, m.title, m.source, m.author, m.published, n, length,
+                             (m.metadata or {}).get("detected_language"))
                 for m, n, length in self._all().values()]
 
     def document_meta(self, doc_ids: Sequence[str]) -> dict[str, DocumentMeta]:

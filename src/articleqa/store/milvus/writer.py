@@ -18,7 +18,7 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ import numpy as np
 from ...errors import IndexError_
 from ...records import NewDocument
 from ..files import crash_point
-from ..generations import FORMAT_VERSION
+from ..generations import FORMAT_VERSION, removed_list
 from .commits import Commit, Published, Removed, latest, superseded_blobs
 from .copy import Kept, NewRows, lexical_blob, published_texts
 from .records import iterate, verify_texts
@@ -169,9 +169,11 @@ class MilvusStore:
     def write(
         self, add: Sequence[NewDocument], remove: set[str], *, model: str, dim: int, base: MilvusSnapshot | None,
         sources: Sequence[str] = (), progress: Callable[[str], None] | None = None, encoder: str | None = None,
+        removed_by_user: Mapping[str, Mapping[str, str]] | None = None,
     ) -> dict[str, Any]:
         """base − remove + add: committed to the current generation when it can be (see can_commit), else
-        written as the next generation and swapped in. Caller holds the lock."""
+        written as the next generation and swapped in. Caller holds the lock. ``removed_by_user``: as in
+        :meth:`articleqa.store.IndexStore.write`."""
         say = progress or (lambda _msg: None)
         current = self.current()
         # Generations above the current one are writes that died before their swap: never visible, drop them.
@@ -179,7 +181,7 @@ class MilvusStore:
         if can_commit(base, current, add, remove, sum(len(nd.chunks) for nd in add)):
             assert base is not None and current is not None
             manifest = self._commit(add, remove, base, model=model, dim=dim, sources=sources, say=say,
-                                    encoder=encoder)
+                                    encoder=encoder, removed_by_user=removed_by_user)
             self._drop({current.prefix})  # the generation before: a reader may have held it until this write
             return manifest
         number = max([g.number for g in self._generations()] + [0]) + 1
@@ -210,6 +212,7 @@ class MilvusStore:
             "collections": dict(zip(("chunks", "sentences", "records", "commits"), names.all, strict=True)),
             "updated": _now(), "created": base.manifest.get("created") if base else _now(),
             "sources": sorted(set(base.manifest.get("sources", []) if base else []) | set(sources)),
+            "removed_by_user": removed_list(base.manifest if base else None, removed_by_user),
         }
         n_records += insert_all(self.client, names.records, rows.blob("manifest", rows.json(manifest)))
         self._wait_visible(names, {names.chunks: n_chunks, names.sents: n_units, names.records: n_records})
@@ -223,6 +226,7 @@ class MilvusStore:
     def _commit(
         self, add: Sequence[NewDocument], remove: set[str], base: MilvusSnapshot, *, model: str, dim: int,
         sources: Sequence[str], say: Callable[[str], None], encoder: str | None,
+        removed_by_user: Mapping[str, Mapping[str, str]] | None = None,
     ) -> dict[str, Any]:
         """A commit to the current generation: new rows numbered after the published ones, removed documents
         hidden (their rows are deleted by the next write), the rebuilt BM25 files and a manifest under the
@@ -264,6 +268,7 @@ class MilvusStore:
             "sentences": {**base.manifest["sentences"], "n_units": base.n_units - gone_units + new_units},
             "bounds": published.bounds(), "removed": [r.to_dict() for r in removed],
             "updated": _now(), "sources": sorted(set(base.manifest.get("sources", [])) | set(sources)),
+            "removed_by_user": removed_list(base.manifest, removed_by_user),
         }
         n_records += insert_all(self.client, names.records, rows.blob(commit.manifest_blob, rows.json(manifest)))
         # The removed documents' rows are still there (hidden from this commit's readers, not the last one's).
