@@ -13,8 +13,6 @@ import pytest
 
 from articleqa import bench
 
-pytestmark = pytest.mark.slow
-
 STORY = (
     "Officials from the United States and Iran will meet in Muscat, Oman, on Friday, the foreign ministry said. "
     "The talks were moved from Rome after Oman offered to host them. A spokesman confirmed the date.\n\n"
@@ -44,6 +42,7 @@ def quick_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     return report, out
 
 
+@pytest.mark.slow  # a real bench run: index, encode, ask and plot (about 30 s)
 def test_quick_bench_writes_files_and_keys(quick_report: tuple[dict, Path]) -> None:
     report, out = quick_report
     assert (out / "bench.json").is_file() and (out / "bench.md").is_file()
