@@ -88,6 +88,7 @@ def test_helpers() -> None:
     assert truth[0][0] == 0 and truth[1][0] == 1
 
 
+@pytest.mark.slow  # exports the encoder twice (fp32, int8) and loads torch: a build
 def test_onnx_backend_matches_torch(tmp_path: Path) -> None:
     """The optional ONNX Runtime backend the bench compares: same vectors as torch (fp32), close for int8."""
     pytest.importorskip("onnxruntime")
@@ -111,6 +112,7 @@ def test_onnx_backend_matches_torch(tmp_path: Path) -> None:
         assert cached._model is None and cached.dim == ref.shape[1]
 
 
+@pytest.mark.slow  # an ONNX export and int8 quantisation: a build
 def test_a_fresh_machine_exports_the_default_encoder_on_first_use(tmp_path: Path) -> None:
     """No export on disk and no model loaded yet: the first encode loads the model, exports, quantises."""
     from articleqa.embedding import Embedder
