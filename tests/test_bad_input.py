@@ -364,7 +364,6 @@ def test_a_folder_of_two_thousand_files_some_bad(tmp_path, article_index, base_d
     assert qa.document(sample.doc_id).text == good[sample.source]
 
 
-@pytest.mark.slow
 def test_what_the_user_sees_in_a_real_process(tmp_path, article_index) -> None:
     """Run as users do (no pytest log capture): stderr holds the skip lines and nothing else — no parser
     warnings, no traceback; on a slow machine the plain "indexing …" progress lines too — and stdout the summary."""

@@ -13,8 +13,6 @@ import pytest
 
 from articleqa import bench
 
-pytestmark = pytest.mark.slow
-
 STORY = (
     "Officials from the United States and Iran will meet in Muscat, Oman, on Friday, the foreign ministry said. "
     "The talks were moved from Rome after Oman offered to host them. A spokesman confirmed the date.\n\n"
@@ -44,6 +42,7 @@ def quick_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     return report, out
 
 
+@pytest.mark.slow  # a real bench run: index, encode, ask and plot (about 30 s)
 def test_quick_bench_writes_files_and_keys(quick_report: tuple[dict, Path]) -> None:
     report, out = quick_report
     assert (out / "bench.json").is_file() and (out / "bench.md").is_file()
@@ -89,6 +88,7 @@ def test_helpers() -> None:
     assert truth[0][0] == 0 and truth[1][0] == 1
 
 
+@pytest.mark.slow  # exports the encoder twice (fp32, int8) and loads torch: a build
 def test_onnx_backend_matches_torch(tmp_path: Path) -> None:
     """The optional ONNX Runtime backend the bench compares: same vectors as torch (fp32), close for int8."""
     pytest.importorskip("onnxruntime")
@@ -112,6 +112,7 @@ def test_onnx_backend_matches_torch(tmp_path: Path) -> None:
         assert cached._model is None and cached.dim == ref.shape[1]
 
 
+@pytest.mark.slow  # an ONNX export and int8 quantisation: a build
 def test_a_fresh_machine_exports_the_default_encoder_on_first_use(tmp_path: Path) -> None:
     """No export on disk and no model loaded yet: the first encode loads the model, exports, quantises."""
     from articleqa.embedding import Embedder

@@ -153,7 +153,6 @@ def ui_url(qa: Assistant):
         app.close()
 
 
-@pytest.mark.slow
 def test_ui_serves_concurrent_gradio_client_users(ui_url, qa) -> None:
     if not has_endpoint(ui_url, "/ask"):
         pytest.skip('the UI has no "/ask" API endpoint yet (ui.py is being rebuilt); nothing to load-test')

@@ -519,10 +519,10 @@ def test_evaluate_real_assistant_tiny_squad2(squad_file: Path, tmp_path: Path) -
     assert saved["corpus"]["n_questions"] == 7 and saved["settings"]["model"]
 
 
-def test_evaluate_project_questions_real_assistant(article_index: Path, tmp_path: Path) -> None:
+def test_evaluate_project_questions_real_assistant(project_eval: tuple[dict, Path]) -> None:
     """eval/questions.jsonl over the bundled article's index: one setting, mirrored at top level."""
     questions = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
-    report = evaluate(questions, index_dir=article_index, out=tmp_path, progress=False)
+    report, out = project_eval  # evaluated once per session (conftest.py), also read by test_reader.py
     n = len(load_dataset(questions).questions)
     assert report["evaluated"] == [CORPUS] and report["n_questions"] == report[CORPUS]["n_questions"] == n
     for key in REPORT_KEYS:
@@ -531,4 +531,4 @@ def test_evaluate_project_questions_real_assistant(article_index: Path, tmp_path
     assert report["citations.verbatim_rate"] == 1.0
     follow_up = next(r for r in report["questions"] if r["id"] == "who-urged")
     assert follow_up["history"] == ["Where are the talks held?"]
-    assert sum(p.suffix == ".png" for p in tmp_path.iterdir()) >= 3
+    assert sum(p.suffix == ".png" for p in out.iterdir()) >= 3

@@ -509,7 +509,6 @@ def test_ui_sources_panel_says_date_unknown_only_when_it_is() -> None:
     assert render_sources(stand_in)  # nothing to show, but no error
 
 
-@pytest.mark.slow
 def test_ui_ask_endpoint_filters_over_http_with_gradio_client(corpus) -> None:
     import socket
 

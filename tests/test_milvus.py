@@ -1,6 +1,7 @@
 """The Milvus backend. Parts that need no server run here; the tests against a real Milvus server live in
 tests/milvus/ and run in a pytest started inside a private network namespace (`unshare -n`, loopback only),
-because the server listens on every interface. `make test` (and so CI) runs them; they are never skipped there."""
+because the server listens on every interface. `make test-rest` (and so `make test-all` and CI) runs them;
+they are never skipped there. The tests here that need no server are in `make test`."""
 
 from __future__ import annotations
 

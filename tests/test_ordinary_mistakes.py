@@ -86,7 +86,6 @@ def test_serve_on_a_port_in_use_says_so_before_serving_and_suggests_port(article
 # an empty question through the served API
 
 
-@pytest.mark.slow
 def test_an_empty_question_through_the_api_is_a_clear_error_and_logs_no_traceback(qa, capfd) -> None:
     from gradio_client import Client
     from gradio_client.exceptions import AppError

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from articleqa import Assistant
 from articleqa.cli import main
+from right_answers import assert_right_answer
 
 V1 = "Harbour Bridge Reopens\n\nThe Harbour Bridge reopened on Tuesday after eight months of repairs costing 12 million pounds.\n"
 V2 = "Harbour Bridge Reopens\n\nThe Harbour Bridge reopened on Friday after nine months of repairs costing 15 million pounds.\n"
@@ -32,7 +33,8 @@ def test_a_changed_file_replaces_its_older_version(tmp_path):
     docs = qa.documents()
     assert len(docs) == 2 and old_id not in {d.doc_id for d in docs}
     answer = qa.ask("How much did the bridge repairs cost?")
-    assert "15 million" in answer.text and all("12 million" not in c.quote for c in answer.citations)
+    assert_right_answer(qa, answer, ("15 million",))  # "15 million" or "15 million pounds", its quote verified
+    assert all("12 million" not in c.quote for c in answer.citations)
 
 
 def test_an_unchanged_file_is_reported_and_nothing_is_written(tmp_path):

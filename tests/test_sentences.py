@@ -14,7 +14,9 @@ import numpy as np
 from articleqa import Assistant
 from articleqa.ingest import document_from_text
 from articleqa.store import IndexStore
+from right_answers import assert_right_answer
 
+DESIGNED_THE_ROOF = ("Tomas Reyes", "Reyes", "the architect")  # "The architect, Tomas Reyes, designed its glass roof."
 SAME_TEXT = 0.98  # cosine of two encodings of one text; different sentences of a story score far lower
 STORY_A = (
     "The harbour in Valdora reopened on Monday after three weeks of repairs.\n"
@@ -110,7 +112,7 @@ def test_removing_an_article_keeps_the_other_articles_sentences_aligned(tmp_path
         assert chunk.doc_id == b.doc_id
         assert np.all(np.sum(np.asarray(vectors, dtype=np.float32) * fresh, axis=1) > SAME_TEXT)
     answer = qa.ask("Who designed the glass roof?")
-    assert "Tomas Reyes" in answer.text
+    assert_right_answer(qa, answer, DESIGNED_THE_ROOF, support="Tomas Reyes")
 
 
 def _make_format_one(index_dir: Path) -> None:
@@ -141,4 +143,4 @@ def test_an_index_without_sentence_vectors_still_answers_and_is_upgraded_on_the_
     snap = _snapshot(idx)
     assert snap.has_sentences and snap.manifest["format_version"] == 2
     assert snap.manifest["n_documents"] == before + 1
-    assert "Tomas Reyes" in old.ask("Who designed the glass roof?").text
+    assert_right_answer(old, old.ask("Who designed the glass roof?"), DESIGNED_THE_ROOF, support="Tomas Reyes")

@@ -195,7 +195,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.slow
 def test_gradio_client_ask_endpoint(qa) -> None:
     from gradio_client import Client
 

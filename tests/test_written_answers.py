@@ -18,6 +18,7 @@ from articleqa.answer.citations import quote_is_verbatim
 from articleqa.answer.generated import UNSOURCED, answer_from_failure, answer_from_generation
 from articleqa.generate import GenerationDone, GenerationFailed, build_prompt, parse_reply
 from articleqa.records import Answer
+from right_answers import WHERE_THE_TALKS_ARE, says_one_of
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Where are the talks held?"
@@ -152,8 +153,7 @@ def test_a_url_without_a_model_name_is_a_clear_error(article_index: Path) -> Non
         Assistant.open(article_index, settings=Settings.from_env(llm_url="http://127.0.0.1:8080/v1"))
 
 
-@pytest.mark.slow
-def test_the_cli_falls_back_with_a_note_when_the_server_is_down(article_index: Path) -> None:
+def test_the_cli_falls_back_with_a_note_when_the_server_is_down(article_index: Path, qa) -> None:  # type: ignore[no-untyped-def]
     url = f"http://127.0.0.1:{_closed_port()}/v1"
     done = subprocess.run(
         [sys.executable, "-m", "articleqa", "ask", QUESTION, "--index-dir", str(article_index), "--llm-url", url,
@@ -161,7 +161,17 @@ def test_the_cli_falls_back_with_a_note_when_the_server_is_down(article_index: P
     )
     assert done.returncode == 0, done.stderr
     assert "articleqa: note:" in done.stderr and url in done.stderr
-    assert "Oman" in done.stdout and "[1]" in done.stdout  # the extractive answer and its quote
+    # The extractive answer (one of the right places) with its label, then its quotes, each the stored text.
+    head, *rest = done.stdout.splitlines()
+    shape = re.fullmatch(r"(.+?)  \((high|medium|low) confidence, [01]\.\d\d\)", head)
+    assert shape and says_one_of(shape.group(1), WHERE_THE_TALKS_ARE), done.stdout
+    quotes = [re.fullmatch(r"  \[(\d+)\] “(.*)” — .* \((.+?), .*, chars (\d+)–(\d+)\)", line) for line in rest]
+    quotes = [q for q in quotes if q]
+    assert quotes and quotes[0].group(1) == "1", done.stdout
+    by_source = {d.source: d.doc_id for d in qa.documents()}
+    for q in quotes:
+        n, quote, source, start, end = q.groups()
+        assert qa.document(by_source[source]).text[int(start) : int(end)] == quote, (n, quote)
 
 
 @pytest.mark.llm

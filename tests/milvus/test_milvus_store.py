@@ -3,10 +3,14 @@ filters, adds, removes, dedupe, model refusal and crash safety as the embedded s
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,7 @@ from articleqa.config import Settings
 from articleqa.errors import InputError, ModelMismatchError
 from articleqa.store import MilvusStore, parse_target
 from articleqa.store.milvus import schema
+from right_answers import WHERE_THE_TALKS_ARE, assert_right_answer
 
 pytestmark = [pytest.mark.milvus, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,16 +46,21 @@ def _comparable(answer: Any) -> dict[str, Any]:
     return data
 
 
-def _rounded(value: Any, digits: int = 5) -> Any:
-    """Floats to ``digits`` places: within a filter the embedded store scores with numpy over the filtered rows
-    and the Milvus store scores the server's candidates, sums that differ in the 8th digit."""
-    if isinstance(value, float):
-        return round(value, digits)
-    if isinstance(value, dict):
-        return {k: _rounded(v, digits) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v, digits) for v in value]
-    return value
+def _differences(got: Any, want: Any, tol: float = 1e-5, where: str = "") -> list[str]:
+    """Where ``got`` and ``want`` differ, floats compared to ``tol``: within a filter the embedded store scores with
+    numpy over the filtered rows and the Milvus store scores the server's candidates, sums that differ in the 8th
+    digit (rounding both to 5 places would still split a pair that straddles a rounding boundary)."""
+    if isinstance(got, float) and isinstance(want, float):
+        return [] if abs(got - want) <= tol else [f"{where}: {got!r} != {want!r}"]
+    if isinstance(got, dict) and isinstance(want, dict):
+        if got.keys() != want.keys():
+            return [f"{where}: keys {sorted(got)} != {sorted(want)}"]
+        return [d for k in got for d in _differences(got[k], want[k], tol, f"{where}.{k}")]
+    if isinstance(got, list) and isinstance(want, list):
+        if len(got) != len(want):
+            return [f"{where}: {len(got)} items != {len(want)}"]
+        return [d for i, (g, w) in enumerate(zip(got, want, strict=True)) for d in _differences(g, w, tol, f"{where}[{i}]")]
+    return [] if got == want else [f"{where}: {got!r} != {want!r}"]
 
 
 def _open(uri: str) -> Assistant:
@@ -96,7 +106,7 @@ def test_filtered_answers_equal_the_embedded_store(pair, filters) -> None:
         quotes = [(c["doc_id"], c["quote"], c["start"], c["end"]) for c in got["citations"]]
         assert (got["text"], quotes) == (expected["text"], [(c["doc_id"], c["quote"], c["start"], c["end"])
                                                             for c in expected["citations"]])
-        assert _rounded(got) == _rounded(expected)  # and the same passages, scores to 5 places
+        assert _differences(got, expected) == []  # and the same passages, scores within 1e-5
 
 
 def test_a_doc_id_filter_is_applied_inside_the_server_search(pair) -> None:
@@ -137,7 +147,8 @@ def test_add_remove_and_dedupe_by_content_hash(collection, tmp_path) -> None:
     report = qa.add([str(extra)])
     assert len(report.added) == 1
     hit = qa.ask("How many grain ships did the port of Kelvale receive?")
-    assert hit.text == "17" and hit.citations[0].quote.startswith("The port of Kelvale")
+    assert_right_answer(qa, hit, ("17",))
+    assert hit.citations[0].quote.startswith("The port of Kelvale")
     assert qa.remove(report.added[0].doc_id)
     assert {d.doc_id for d in qa.documents()} == {d.doc_id for d in again.last_report.duplicates}
     store = MilvusStore(parse_target(collection))
@@ -230,7 +241,7 @@ def test_removing_a_document_is_a_commit_that_hides_it_and_the_next_write_delete
         qa.remove(doc.doc_id)
     assert len(qa.documents()) == 1 and qa._current().n_chunks == qa._current().count_chunks()
     rebuilt = Assistant.build([str(ARTICLE)], settings=settings, rebuild=True)
-    assert rebuilt.ask("Where are the talks held?").text == "Oman"
+    assert_right_answer(rebuilt, rebuilt.ask("Where are the talks held?"), WHERE_THE_TALKS_ARE)
 
 
 def test_a_generation_written_before_appends_existed_is_read_and_rewritten_on_add(collection, tmp_path) -> None:
@@ -240,7 +251,7 @@ def test_a_generation_written_before_appends_existed_is_read_and_rewritten_on_ad
     old = store.current()
     store.client.drop_collection(old.commits)  # as generations were written before commits
     qa = Assistant.open(settings=settings)
-    assert qa.ask("Where are the talks held?").text == "Oman"
+    assert_right_answer(qa, qa.ask("Where are the talks held?"), WHERE_THE_TALKS_ARE)
     qa.add([str(ARTICLES / "warehouse-fire-harlow-creek.txt")])
     assert store.current() != old and store.client.has_collection(store.current().commits)
     assert len(qa.documents()) == 2
@@ -280,9 +291,11 @@ def test_an_ivf_collection_answers_like_the_exact_one(milvus, collection, monkey
 
 def test_the_cli_indexes_and_answers_over_milvus(collection, capsys) -> None:
     assert main(["index", str(ARTICLE), "--store", collection, "--no-progress"]) == 0
+    capsys.readouterr()
     assert main(["ask", "Where are the talks held?", "--store", collection, "--json"]) == 0
-    out = capsys.readouterr().out
-    assert '"text": "Oman"' in out
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["answerable"] and any(place in answer["text"] for place in WHERE_THE_TALKS_ARE), answer["text"]
+    assert answer["citations"] and answer["citations"][0]["quote"]
     assert main(["docs", "--store", collection]) == 0
     assert "1 document(s)" in capsys.readouterr().out
 
@@ -296,6 +309,63 @@ def _run_index(paths: list[Path | str], uri: str, crash_at: str = "") -> subproc
         env["ARTICLEQA_CRASH_AT"] = crash_at
     return subprocess.run([sys.executable, "-m", "articleqa", "index", *map(str, paths), "--store", uri,
                            "--no-progress"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+AS_PUBLISHED = "as published"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a new reader of a collection sees: the generation and commit the server names as current, the
+    documents of that commit, and whether the server holds exactly the rows the commit published."""
+
+    generation: int
+    commit: int
+    doc_ids: frozenset[str]
+    rows: str  # AS_PUBLISHED, or what went wrong reading or checking them
+
+    def __str__(self) -> str:
+        return f"generation {self.generation} commit {self.commit}: {len(self.doc_ids)} document(s), rows {self.rows}"
+
+
+def _seen(uri: str) -> Seen:
+    """The state a new reader (a new client; no models loaded) of ``uri`` sees now."""
+    try:
+        snap = MilvusStore(parse_target(uri)).open_snapshot()
+        doc_ids = frozenset(d.doc_id for d in snap.document_infos())
+    except Exception as exc:  # an unreadable index is a state to report, not a crash of the test
+        return Seen(-1, -1, frozenset(), f"unreadable: {type(exc).__name__}: {str(exc)[:300]}")
+    try:
+        snap.check()
+        rows = AS_PUBLISHED
+    except Exception as exc:
+        rows = f"NOT as published: {str(exc)[:300]}"
+    return Seen(snap.names.number, snap.commit.number, doc_ids, rows)
+
+
+def _wait_for(uri: str, what: str, want: Callable[[Seen], bool], earlier: Callable[[Seen], bool] = lambda s: False,
+              timeout_s: float = 60.0) -> Seen:
+    """New readers of ``uri`` until one sees ``want``. Readers read with bounded staleness (snapshot.py READ), so
+    another process's last commit may reach a new client a moment late: a state ``earlier`` allows (the complete
+    state before that commit) is waited through, for at most ``timeout_s``. Any other state fails at once.
+    Failures name every state seen. No sleep: each look is a few Strong reads, which wait for the server's tick."""
+    states: list[Seen] = []
+    deadline = time.monotonic() + timeout_s
+    while True:
+        state = _seen(uri)
+        if not states or states[-1] != state:
+            states.append(state)
+        if want(state):
+            return state
+        history = "; then ".join(map(str, states))
+        assert earlier(state), f"waiting for {what}, a reader saw: {history}"
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} not seen within {timeout_s:.0f} s; readers saw: {history}")
+
+
+def _complete(doc_ids: set[str] | frozenset[str]) -> Callable[[Seen], bool]:
+    """A complete commit holding exactly ``doc_ids``."""
+    return lambda s: s.rows == AS_PUBLISHED and s.doc_ids == doc_ids
 
 
 @pytest.fixture(scope="module")
@@ -315,26 +385,29 @@ def test_a_write_killed_at_any_point_leaves_the_collection_answering(write, poin
     """An add is a commit to the generation; `index --rebuild` writes a new generation."""
     uri = milvus.uri(f"crash_{write[0]}_{point.replace('-', '_')}_{os.getpid()}")
     try:
-        assert _run_index([ARTICLE], uri).returncode == 0
-        old = {d.doc_id for d in _open(uri).documents()}
+        built = _run_index([ARTICLE], uri)
+        assert built.returncode == 0, built.stderr
+        old = _wait_for(uri, "the first build", lambda s: s.rows == AS_PUBLISHED and len(s.doc_ids) == 1).doc_ids
         first = MilvusStore(parse_target(uri)).current()
         paths = [harbour] if write == "append" else [ARTICLE, harbour, "--rebuild"]
         killed = _run_index(paths, uri, crash_at=point)
         assert killed.returncode == -signal.SIGKILL, killed.stderr
+        new = lambda s: s.rows == AS_PUBLISHED and old < s.doc_ids and len(s.doc_ids) == len(old) + 12  # noqa: E731
+        if point == "after-manifest":  # the commit was made: the new documents, never a mix
+            _wait_for(uri, f"the {write} killed {point} published", new, earlier=_complete(old))
+        else:  # nothing was published: the old documents, never a mix
+            _wait_for(uri, f"the {write} killed {point} left unpublished", _complete(old))
         qa = _open(uri)
-        ids = {d.doc_id for d in qa.documents()}
-        assert len(ids) == (len(old) + 12 if point == "after-manifest" else len(old))  # old or new, never a mix
-        qa._current().check()
-        answer = qa.ask("Where are the talks held?")
-        assert answer.text == "Oman"
-        for c in answer.citations:
-            assert qa.document(c.doc_id).text[c.start : c.end] == c.quote
+        assert_right_answer(qa, qa.ask("Where are the talks held?"), WHERE_THE_TALKS_ARE)
         finished = _run_index([harbour], uri)  # the next write succeeds and drops what the dead one left
         assert finished.returncode == 0, finished.stderr
+        _wait_for(uri, "the write after the killed one", new, earlier=_complete(old))
         qa = _open(uri)
         assert len(qa.documents()) == len(old) + 12
-        assert qa.ask("How many grain ships did the port of Kelvale7 receive?").text == "10"
-        assert len(MilvusStore(parse_target(uri))._generations()) <= 2
+        assert_right_answer(qa, qa.ask("How many grain ships did the port of Kelvale7 receive?"), ("10",),
+                            support="Kelvale7")
+        generations = MilvusStore(parse_target(uri))._generations()
+        assert len(generations) <= 2, [g.prefix for g in generations]
         snap = qa._current()
         if write == "append":  # the dead write's rows are gone, not merely hidden
             assert snap.names == first
@@ -347,19 +420,26 @@ def test_a_write_killed_at_any_point_leaves_the_collection_answering(write, poin
 def test_a_removal_killed_mid_write_leaves_the_document_or_removes_it_never_half(point, milvus) -> None:
     uri = milvus.uri(f"crash_remove_{point.replace('-', '_')}_{os.getpid()}")
     try:
-        assert _run_index([ARTICLES], uri).returncode == 0
+        built = _run_index([ARTICLES], uri)
+        assert built.returncode == 0, built.stderr
+        everything = _wait_for(uri, "the first build", lambda s: s.rows == AS_PUBLISHED and len(s.doc_ids) == 4).doc_ids
         fire = next(d.doc_id for d in _open(uri).documents() if "fire" in d.title.lower())
         killed = subprocess.run([sys.executable, "-m", "articleqa", "remove", fire, "--store", uri], cwd=ROOT,
                                 env={**os.environ, "ARTICLEQA_CRASH_AT": point}, capture_output=True, text=True,
                                 timeout=600)
         assert killed.returncode == -signal.SIGKILL, killed.stderr
+        gone = point == "after-manifest"
+        if gone:  # the removal was committed: all but the fire article, never a mix
+            _wait_for(uri, f"the removal killed {point} published", _complete(everything - {fire}),
+                      earlier=_complete(everything))
+        else:
+            _wait_for(uri, f"the removal killed {point} left unpublished", _complete(everything))
         qa = _open(uri)
         qa._current().check()
-        gone = point == "after-manifest"
         assert (fire not in {d.doc_id for d in qa.documents()}) is gone
         cited = {c.doc_id for c in qa.ask("Where did the warehouse fire start?").citations}
-        assert (fire in cited) is not gone
-        assert qa.ask("Where are the talks held?").text == "Oman"
+        assert (fire in cited) is not gone, cited
+        assert_right_answer(qa, qa.ask("Where are the talks held?"), WHERE_THE_TALKS_ARE)
         if not gone:
             assert qa.remove(fire)  # the same removal again, after the dead one
         qa.add([str(ARTICLES / "warehouse-fire-harlow-creek.txt")])  # and back: this write deletes the hidden rows
