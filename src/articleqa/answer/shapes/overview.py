@@ -20,6 +20,7 @@ from .sentences import ArticleSentences
 DUPLICATE = 0.85
 # How much a candidate's similarity to the sentences already taken counts against it (maximal marginal relevance).
 REDUNDANCY = 0.5
+PARAGRAPH_LEAD = 0.1
 
 
 class Overview:
@@ -44,6 +45,11 @@ class Overview:
         want = min(self.sentences_for(len(prose)), len(prose))
         sim = article.similarity()[np.ix_(prose, prose)]
         centrality = sim.mean(axis=1)  # closeness to the article as a whole (the centroid, for unit vectors)
+        # News writes each paragraph's point first: a paragraph's opening sentence is preferred to the rest.
+        text = article.document.text
+        opens = np.array([article.spans[p][0] == 0 or text[max(0, article.spans[p][0] - 2):article.spans[p][0]].count("\n") > 0
+                          for p in prose], dtype=np.float32)
+        centrality = centrality + PARAGRAPH_LEAD * opens
         chosen = [0]  # the lead
         while len(chosen) < want:
             best, best_score = -1, -np.inf
