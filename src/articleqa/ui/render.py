@@ -132,6 +132,38 @@ def _render_not_found(answer: Answer, meta: str) -> str:
     return "".join(parts)
 
 
+def _render_shaped(answer: Answer, meta: str) -> str:
+    """A list as a list, an overview as headline + quoted sentences (one block per article), an explanation as its
+    clause; each piece with its citation mark, the quotes below."""
+    parts = ['<div class="aqa-answer aqa-shape-' + escape(answer.kind) + '">']
+    if answer.kind == "explanation":
+        first = answer.parts[0]
+        parts.append(f'<p class="aqa-short">{escape(first.text)}{_cite_marks([c for c in answer.citations if c.n in first.cites])} '
+                     f"{render_confidence(answer)}</p>")
+    else:
+        items: list[str] = []
+        for p in answer.parts:
+            marks = _cite_marks([c for c in answer.citations if c.n in p.cites])
+            if p.heading:
+                if items:
+                    parts.append("<ul class=\"aqa-items\">" + "".join(items) + "</ul>")
+                    items = []
+                parts.append(f'<p class="aqa-headline"><b>{escape(p.text)}</b>{marks}</p>')
+            else:
+                items.append(f"<li>{escape(p.text)}{marks}</li>")
+        if items:
+            parts.append("<ul class=\"aqa-items\">" + "".join(items) + "</ul>")
+        if answer.kind == "list":
+            parts.append(f"<p>{render_confidence(answer)}</p>")
+    parts.append(meta)
+    if answer.kind != "overview":  # an overview's sentences are its quotes; the Sources panel shows them in context
+        many = len({c.doc_id for c in answer.citations}) > 1
+        for c in answer.citations:
+            parts.append(_quote_block(c, many))
+    parts.append("</div>")
+    return "".join(parts)
+
+
 def render_answer(answer: Answer, scope: str = "") -> str:
     """One chat reply: short answer first, then each quote as a block quote with the answer phrase marked.
 
@@ -141,6 +173,8 @@ def render_answer(answer: Answer, scope: str = "") -> str:
     meta = _meta_lines(answer, scope)
     if not answer.answerable:
         return _render_not_found(answer, meta)
+    if answer.kind in {"list", "explanation", "overview"} and answer.parts and not answer.generated_by:
+        return _render_shaped(answer, meta)
     short = (_written_text(answer) if answer.generated_by
              else f"{escape(answer.text)}{_cite_marks(answer.citations[:1])} {render_confidence(answer)}")
     parts = ['<div class="aqa-answer">', f'<p class="aqa-short">{short}</p>', meta]

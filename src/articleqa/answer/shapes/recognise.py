@@ -48,6 +48,9 @@ _CAUSE_VERBS = frozenset({"caused", "cause", "causes", "prompted", "prompt", "pr
                           "led", "lead", "leads", "drove", "drive", "drives", "sparked", "spark", "motivated"})
 _HOW_DEGREE = re.compile(r"\bhow\s+(?:many|much|long|old|far|big|large|tall|high|deep|heavy|fast|often|soon|late|"
                          r"early|close|wide|small|likely|serious|severe|bad|good|well)\b", re.I)
+# "How did X describe/call/see Y?" asks for words or a view, not a manner.
+_WORDING_VERBS = frozenset({"describe", "described", "call", "called", "characterize", "characterise", "see", "view",
+                            "feel", "say", "put", "refer", "label", "term", "spell", "pronounce", "rate", "rank"})
 _POINTERS = frozenset({"it", "this", "that", "these", "those", "they", "them"})
 _ARTICLE_WORDS = re.compile(r"\b(?:news\s+)?(?:articles?|stories|story|pieces?|reports?|news|columns?|posts?|"
                             r"write-?ups?|documents?|texts?)\b", re.I)
@@ -122,13 +125,14 @@ def _overview(doc: Any, q: str) -> ShapeRequest | None:
                                             any(c.dep_ == "prt" and c.lower_ == "on" for c in root.children))
     if event and any(c.lower_ == "what" and c.dep_ == "nsubj" for c in root.children):
         preps = [c for c in root.children if c.dep_ == "prep"]
-        if any(p.lower_ in {"to", "after", "before", "next", "then"} for p in preps) or any(
+        others = [c for c in root.children if c.dep_ not in {"prep", "punct", "nsubj", "aux", "prt"}]
+        if others or any(p.lower_ in {"to", "after", "before", "next", "then", "for"} for p in preps) or any(
             c.dep_ in {"dobj", "advmod"} and c.lower_ in {"next", "then", "later", "first"} for c in root.children
         ):
             return None  # "What happened to the pies?", "What happened next?": one event, a factoid
         return _overview_of(doc, preps)
     # "What does the article say?", "What does it cover?" (a text as subject, "what" as object, nothing else asked)
-    if root.lower_ in _TEXT_VERBS and "what" in wh:
+    if root.lower_ in _TEXT_VERBS and any(c.lower_ == "what" and c.dep_ == "dobj" for c in root.children):
         subj = [c for c in root.children if c.dep_ == "nsubj"]
         if subj and (subj[0].lower_ in _TEXT_NOUNS or _ARTICLE_WORDS.search(_phrase(subj[0]))):
             return _overview_of(doc, [*subj, *(c for c in root.children if c.dep_ == "prep")])
@@ -172,7 +176,11 @@ def _explanation(doc: Any, q: str) -> ShapeRequest | None:
     # "How did the fire start?" (how modifying a verb), not "how many …" or "how old …"
     if not _HOW_DEGREE.search(low):
         for tok in doc:
-            if tok.lower_ == "how" and tok.dep_ == "advmod" and tok.head.pos_ in {"VERB", "AUX"}:
+            # Not "How did the official describe it?" (asks for the words) or "How did Iran want the talks to be
+            # conducted?" (the manner sits in a nested clause, a short phrase): those stay factoids.
+            if tok.lower_ == "how" and tok.dep_ == "advmod" and tok.head.pos_ in {"VERB", "AUX"} and \
+                    tok.head.lower_ not in _WORDING_VERBS and not any(
+                        c.dep_ in {"ccomp", "xcomp"} for c in tok.head.children):
                 return ShapeRequest("explanation", aspect="manner")
     return None
 
