@@ -589,7 +589,8 @@ class Assistant:
         if shape.kind == "explanation":
             return self.explanation.run(question, shape.aspect, reading, read, articles, q, factoid.confidence,
                                         factoid.answerable)
-        listed = self.listing.run(question, info, articles, q, doc_order, plural=shape.plural)
+        listed = self.listing.run(question, info, articles, q, doc_order, plural=shape.plural,
+                                   focus_noun=shape.focus, copular=shape.copular)
         if listed is not None:
             listed.confidence = factoid.confidence if factoid.answerable else 0.5
         return listed

@@ -22,6 +22,7 @@ class Clause:
     start: int  # offsets into the sentence text
     end: int
     kind: str  # "reason" | "manner" | "clause"
+    governs: str = ""  # the verb the reason or manner is about ("closed" in "was closed … because …")
 
 
 def _span(tokens: list[Any], text: str) -> tuple[int, int]:
@@ -35,9 +36,15 @@ def _span(tokens: list[Any], text: str) -> tuple[int, int]:
 
 
 def _subtree(tok: Any, text: str, drop: frozenset[str] = frozenset()) -> tuple[int, int]:
-    tokens = [t for t in tok.subtree if not any(a.dep_ in drop and a.head == tok for a in [t, *t.ancestors]
-                                                 if a.i != tok.i)]
-    return _span(tokens or [tok], text)
+    kept = {t.i: t for t in tok.subtree if not any(a.dep_ in drop and a.head == tok for a in [t, *t.ancestors]
+                                                    if a.i != tok.i)}
+    # The unbroken run of kept tokens around the head: a dropped conjunct in the middle cuts the phrase there.
+    lo = hi = tok.i
+    while lo - 1 in kept:
+        lo -= 1
+    while hi + 1 in kept:
+        hi += 1
+    return _span([kept[i] for i in range(lo, hi + 1)] if tok.i in kept else [tok], text)
 
 
 def constructions(sentence: str, aspect: str) -> list[Clause]:
@@ -50,26 +57,26 @@ def constructions(sentence: str, aspect: str) -> list[Clause]:
             if tok.dep_ == "mark" and low in _REASON_MARKS and tok.head.dep_ in {"advcl", "ccomp", "xcomp"}:
                 if low == "as" and tok.head.tag_ not in {"VBD", "VBZ", "VBP"}:
                     continue
-                out.append(Clause(*_subtree(tok.head, sentence), "reason"))
+                out.append(Clause(*_subtree(tok.head, sentence), "reason", tok.head.head.text))
             elif tok.dep_ in {"prep", "advmod"} and low in _REASON_PREPS and any(
                 c.dep_ in {"pcomp", "pobj", "prep"} for c in tok.children
             ):
                 if low in {"amid", "over"} and tok.head.pos_ != "VERB":
                     continue
-                out.append(Clause(*_subtree(tok, sentence), "reason"))
+                out.append(Clause(*_subtree(tok, sentence), "reason", tok.head.text))
             elif tok.dep_ == "advcl" and tok.tag_ == "VB" and any(c.lower_ == "to" and c.dep_ == "aux" for c in tok.children):
-                out.append(Clause(*_subtree(tok, sentence), "reason"))  # purpose: "… to be respectful of …"
+                out.append(Clause(*_subtree(tok, sentence), "reason", tok.head.text))  # purpose: "… to be respectful of …"
             elif tok.dep_ in {"advcl", "xcomp"} and low in _SAY_VERBS:
-                out.append(Clause(*_subtree(tok, sentence), "reason"))  # "…, arguing that …"
+                out.append(Clause(*_subtree(tok, sentence), "reason", tok.head.text))  # "…, arguing that …"
             elif tok.dep_ == "agent" and tok.head.pos_ == "VERB":
-                out.append(Clause(*_subtree(tok.head, sentence, frozenset({"nsubjpass", "auxpass", "aux"})), "reason"))
+                out.append(Clause(*_subtree(tok.head, sentence, frozenset({"nsubjpass", "auxpass", "aux"})), "reason", tok.head.text))
             elif low == "after" and tok.dep_ == "mark":
-                out.append(Clause(*_subtree(tok.head, sentence), "reason"))
+                out.append(Clause(*_subtree(tok.head, sentence), "reason", tok.head.head.text))
         else:
             if (tok.dep_ in {"prep", "agent"} and low in _MANNER_PREPS and tok.head.pos_ in {"VERB", "AUX"} and any(
                 c.dep_ in {"pobj", "pcomp"} for c in tok.children
             )) or (tok.dep_ == "advmod" and tok.head.pos_ == "VERB" and tok.tag_ == "RB" and low.endswith("ly")):
-                out.append(Clause(*_subtree(tok, sentence), "manner"))
+                out.append(Clause(*_subtree(tok, sentence), "manner", tok.head.text))
     return out
 
 
@@ -125,11 +132,17 @@ def noun_phrase(sentence: str, start: int, end: int, keep_conj: bool = True) -> 
     if not inside:
         return None
     head = min(inside, key=lambda t: len(list(t.ancestors)))
+    while head.dep_ in {"compound", "flat", "nmod"} and head.head.pos_ in {"NOUN", "PROPN"}:
+        head = head.head  # "Tallis" → "Tallis Building Partners"
     if head.pos_ not in {"NOUN", "PROPN", "PRON", "NUM"}:
         nouns = [t for t in inside if t.pos_ in {"NOUN", "PROPN"} and t.head not in inside]
         if not nouns:
             return None
         head = nouns[0]
+    if head.ent_iob_ in {"B", "I"} and head.ent_type_ in {"ORG", "PERSON", "GPE", "FAC", "LOC", "NORP", "WORK_OF_ART"}:
+        ent = next((e for e in doc.ents if e.start <= head.i < e.end), None)
+        if ent is not None and ent.root.i != head.i and ent.root.pos_ in {"PROPN", "NOUN"}:
+            head = ent.root  # a name the parser split ("Tallis [Building] Partners"): the whole name
     keep = {"cc", "conj"} if keep_conj and _coordinated(head) else set()
     drop = frozenset({"relcl", "acl", "appos", "punct", "cc", "conj", "prep"} - keep - ({"prep"} if _of_place(head) else set()))
     s, e = _subtree(head, sentence, drop)

@@ -34,6 +34,8 @@ MAX_ITEMS = 6
 _OBJECT_DEPS = frozenset({"dobj", "dative", "iobj", "attr", "oprd"})
 _NOT_AGENT_PREPS = frozenset({"to", "into", "onto", "with", "in", "at", "on", "for", "against", "toward", "towards"})
 _PERSONISH = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+_ANAPHORIC = frozenset({"those", "these", "this", "that", "such"})
+_AMOUNTS = frozenset({"PERCENT", "MONEY", "CARDINAL", "QUANTITY", "DATE", "TIME"})
 
 
 @dataclass
@@ -61,6 +63,8 @@ class ListShape:
         query_vector: np.ndarray,
         doc_order: Sequence[str],
         plural: bool = True,
+        focus_noun: str = "",
+        copular: bool = False,
     ) -> Answer | None:
         """The list answer, or None when the text supports fewer than two items (the factoid answer stands)."""
         t0 = time.perf_counter()
@@ -83,11 +87,20 @@ class ListShape:
                 continue
             items += self._items(info, articles[doc_id], doc_id, i, span.start, span.end, -span.score)
         verbs = {v for v in info.verbs if len(v) >= 3}
-        focus = stem(info.focus) if info.focus else None
+        focus = stem(focus_noun or info.focus or "") or None
         if not plural and verbs:  # "Who confirmed …?": the text must say each one confirmed
             items = [it for it in items if _done_by(articles[it.doc_id], it, verbs)]
+        # What the text calls by the asked noun ("two other bidders, Marrow … and Tallis …") is always read; the
+        # doers of the asked verb only when the reader did not find several.
+        named_items: list[_Item] = []
+        for sim, doc_id, i in top:
+            named_items += self._grammar_items(info, articles[doc_id], doc_id, i, focus, set(), -sim)
+        if copular and named_items:
+            items = named_items  # "Who were the bidders?": what the text says the bidders were
+        else:
+            items += named_items
         if len(_dedupe(items, articles, question)) >= 2:
-            top = []  # the reader found several: the grammar only fills in when it did not
+            top = []
         # The grammar reads the top sentences and, in the closest article, every sentence with the asked verb or noun.
         named = [c for c in cands if top and c[1] == top[0][1] and c not in top
                  and _mentions(articles[c[1]].text(c[2]), focus, verbs)]
@@ -134,7 +147,8 @@ class ListShape:
         doc = parse(sentence)
         heads: list[Any] = []
         for tok in doc:
-            if focus and tok.pos_ in {"NOUN", "PROPN"} and stem(tok.text) == focus and tok.dep_ in {"nsubj", "nsubjpass", "pobj", "appos", "conj"}:
+            if focus and tok.pos_ in {"NOUN", "PROPN"} and stem(tok.text) == focus and tok.dep_ in {"nsubj", "nsubjpass", "pobj", "appos", "conj", "dobj", "attr"} \
+                    and not any(c.lower_ in _ANAPHORIC for c in tok.children):  # not "those two ingredients"
                 heads.append(tok)
             if (verbs and info.asks_subject) or info.qtype == "who":
                 word = stem(tok.text)
@@ -190,32 +204,40 @@ def _doers(tok: Any) -> list[Any]:
 
 def _split(sentence: str, np_: tuple[int, int, Any], art: ArticleSentences, doc_id: str, i: int,
            rank: float) -> list[tuple[_Item, Any]]:
-    """One item per coordinated name ("Maureen Pryce and Owen Tasker" → two); otherwise the phrase."""
+    """One item per coordinated noun ("Maureen Pryce and Owen Tasker", "wheat and cooking oil" → two), and the
+    names a plural phrase stands for ("two other bidders, Marrow Civil Works and Tallis Building Partners" → the
+    two names); otherwise the phrase. A coordinated modifier stays one party ("Arab and Muslim leaders")."""
     s0 = art.spans[i][0]
     start, end, head = np_
-    conjs = [c for c in head.children if c.dep_ == "conj" and c.pos_ in {"PROPN", "NOUN"}]
-    if any(c.dep_ == "cc" and c.text == "&" for c in head.children):
-        conjs = []  # "Hollis & Brandt" is one name
-    if head.pos_ == "PROPN" or (conjs and all(c.pos_ == "PROPN" for c in conjs)) or len(conjs) >= 2:
-        members = [head]
-        while conjs:
-            members.append(conjs[0])
-            conjs = [c for c in conjs[0].children if c.dep_ == "conj" and c.pos_ in {"PROPN", "NOUN"}]
-        if len(members) > 1:
-            out = []
-            for m in members:
-                sub = noun_phrase(sentence, m.idx, m.idx + len(m.text), keep_conj=False)
-                if sub is not None:
-                    a, b, _ = sub
-                    out.append((_Item(doc_id, i, s0 + a, s0 + b, rank), m))
-            return out
-    return [(_Item(doc_id, i, s0 + start, s0 + end, rank), head)]
+    named = [c for c in head.children if c.dep_ == "appos" and c.pos_ in {"PROPN", "NOUN"}]
+    if named and head.tag_ in {"NNS", "NNPS"}:
+        head = named[0]
+    members = [head]
+    if not any(c.dep_ == "cc" and c.text == "&" for c in head.children):  # "Hollis & Brandt" is one name
+        todo = [head]
+        while todo:  # every conjunct, whether chained (A, B and C) or attached to the first
+            node = todo.pop(0)
+            nxt = [c for c in node.children if c.dep_ == "conj" and c.pos_ in {"PROPN", "NOUN"}]
+            members += nxt
+            todo += nxt
+        members.sort(key=lambda t: t.i)
+    if len(members) == 1 and head is np_[2]:
+        return [(_Item(doc_id, i, s0 + start, s0 + end, rank), head)]
+    out = []
+    for m in members:
+        sub = noun_phrase(sentence, m.idx, m.idx + len(m.text), keep_conj=False)
+        if sub is not None:
+            a, b, _ = sub
+            out.append((_Item(doc_id, i, s0 + a, s0 + b, rank), m))
+    return out
 
 
 def _fits(info: QuestionInfo, head: Any) -> bool:
     """The phrase can answer: not the object of a verb or a preposition when the question asks for the doer,
     and of the kind asked for (people or groups for "who")."""
-    if info.asks_subject or info.qtype == "who":
+    # The doer's role only where the question asks who did something ("Who urged …", "Which countries
+    # contacted …"), not "Which streets had homes evacuated?".
+    if info.qtype == "who" or (info.asks_subject and info.expected & {"PERSON", "ORG", "NORP"}):
         if head.dep_ in _OBJECT_DEPS:
             return False
         if head.dep_ == "pobj" and head.head.lower_ in _NOT_AGENT_PREPS:
@@ -224,7 +246,10 @@ def _fits(info: QuestionInfo, head: Any) -> bool:
             return False
     if info.qtype == "who" and head.pos_ == "PRON":
         return False
-    return not (info.qtype == "who" and head.ent_type_ and head.ent_type_ not in _PERSONISH)
+    if info.qtype == "who" and head.ent_type_ and head.ent_type_ not in _PERSONISH:
+        return False
+    # "Which ingredients …" is not answered by "27 percent": a count or amount only where one is asked for.
+    return not (head.ent_type_ in _AMOUNTS and not (info.expected & _AMOUNTS))
 
 
 def _dedupe(items: list[_Item], articles: Mapping[str, ArticleSentences], question: str) -> list[_Item]:

@@ -75,6 +75,10 @@ class ShapeRequest:
     # list: the question itself marks several ("Which countries …", "Who were the bidders?"); without that
     # ("Who urged them?") an item must be the doer of the question's own verb.
     plural: bool = False
+    # list: the plural noun asked for ("countries" in "Which countries …", "bidders" in "Who were the bidders?").
+    focus: str = ""
+    # list: "Who/what are the X?" — the answer is whatever the text says the X are.
+    copular: bool = False
 
 
 def recognise(question: str) -> ShapeRequest:
@@ -192,11 +196,12 @@ def _listing(doc: Any) -> ShapeRequest | None:
     for tok in doc:
         low = tok.lower_
         if low in {"which", "what"} and tok.dep_ == "det" and tok.head.tag_ in {"NNS", "NNPS"}:
-            return ShapeRequest("list", plural=True)  # "Which countries …", "What issues …"
-        if low in {"who", "what", "which"} and tok.dep_ in {"attr", "nsubj"} and tok.head.lemma_ != "" and tok.head.lower_ in {
-            "are", "were", "'re"
-        } and any(c.dep_ in {"nsubj", "attr"} and c.tag_ in {"NNS", "NNPS"} for c in tok.head.children if c is not tok):
-            return ShapeRequest("list", plural=True)  # "Who were the other bidders?"
+            return ShapeRequest("list", plural=True, focus=tok.head.lower_)  # "Which countries …", "What issues …"
+        if low in {"who", "what", "which"} and tok.dep_ in {"attr", "nsubj"} and tok.head.lower_ in {"are", "were", "'re"}:
+            nouns = [c for c in tok.head.children if c.dep_ in {"nsubj", "attr"} and c.tag_ in {"NNS", "NNPS"}
+                     and c is not tok]
+            if nouns:  # "Who were the other bidders?"
+                return ShapeRequest("list", plural=True, focus=nouns[0].lower_, copular=True)
         if low == "who" and tok.dep_ == "nsubj" and tok.head.pos_ == "VERB" and tok.head.tag_ in {"VBD", "VBP", "VBZ"}:
             # "Who urged them?": every party the text names; one party stays a factoid answer.
             if not any(c.dep_ in {"aux", "auxpass"} and c.lower_ in {"is", "was"} for c in tok.head.children):
