@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ...nlp import content_terms, stem
+from ...nlp import content_terms, parse, parse_syntax, stem
 from ...records import Answer, AnswerPart, Citation, Passage
 from ..reader import Reading
 from .clauses import Clause, clause_of, constructions, restates, without_attribution
@@ -24,11 +24,12 @@ from .sentences import ArticleSentences
 NOT_FOUND = "The articles don't say."
 # Bonuses on a candidate sentence's similarity to the question: it states a reason/manner; the reader's best
 # span is in it; one of the reader's next spans is.
-CONSTRUCTION_BONUS = 0.12
+CONSTRUCTION_BONUS = 0.2
 READER_BONUS = 0.15
 READER_NEAR_BONUS = 0.05
 CANDIDATES = 6  # sentences parsed per question
-MIN_OVERLAP = 0.5  # of the question's content words, in the sentence or the one before, when the reader disagrees
+MIN_OVERLAP = 0.5
+STATED_WITHIN = 0.25  # a sentence stating a reason this close to the closest sentence is preferred to it  # of the question's content words, in the sentence or the one before, when the reader disagrees
 
 
 class Explanation:
@@ -61,6 +62,8 @@ class Explanation:
                 scored.append((float(sims[i]), bonus, doc_id, i))
         scored.sort(key=lambda x: -(x[0] + x[1]))
         best: tuple[float, str, int, list[Clause]] | None = None
+        stated: tuple[float, str, int, list[Clause]] | None = None  # the best that states a reason/manner
+        top_sim = scored[0][0] if scored else 0.0
         for sim, bonus, doc_id, i in scored[: self.candidates]:
             found = constructions(articles[doc_id].text(i), aspect)
             # The reader is trained on short spans: its pick counts fully where the sentence states a reason or
@@ -68,6 +71,11 @@ class Explanation:
             total = sim + (CONSTRUCTION_BONUS + bonus if found else bonus / 2)
             if best is None or total > best[0]:
                 best = (total, doc_id, i, found)
+            if found and sim >= top_sim - STATED_WITHIN and (stated is None or total > stated[0]):
+                stated = (total, doc_id, i, found)
+        near = aspect == "reason" and stated is not None and _shares_common_word(question, articles[stated[1]].text(stated[2]))
+        if near:
+            best = stated  # a "why" is answered where a reason is stated, if one is stated near the top
         if best is None:
             return Answer(question, NOT_FOUND, False, 0.0, kind="explanation", question_type="why")
         _, doc_id, i, found = best
@@ -76,11 +84,19 @@ class Explanation:
         sentence = art.text(i)
         in_sentence = [(a - s0, b - s0) for d, a, b in spans if d == doc_id and s0 <= a and b <= e0]
         agreed = bool(reader_answered and spans and spans[0][0] == doc_id and s0 <= spans[0][1] and spans[0][2] <= e0)
-        if not agreed and not _on_topic(question, art, i):
+        if not agreed and not near and not _on_topic(question, art, i):
             return Answer(question, NOT_FOUND, False, 0.0, kind="explanation", question_type="why",
                           signals={"explanation_overlap": 0.0})
-        a, b = _clause(question, sentence, found, in_sentence)
         doc = art.document
+        on_span = [c for c in found if any(c.start <= a < c.end for a, _ in in_sentence)]
+        earlier = None if on_span else _stated_event(art, i, in_sentence)
+        if earlier is not None:
+            # "… before rejecting Iran's request …": the reason is where the request itself is told.
+            j = earlier
+            sentence, (s0, e0) = art.text(j), art.spans[j]
+            a, b = _clause(question, sentence, constructions(sentence, aspect), [])
+        else:
+            a, b = _clause(question, sentence, found, in_sentence)
         cite = Citation(n=1, doc_id=doc_id, title=doc.title, source=doc.source, quote=sentence, start=s0, end=e0,
                         score=round(best[0], 4), answer_start=s0 + a, answer_end=s0 + b, author=doc.author,
                         published=doc.published)
@@ -93,13 +109,37 @@ class Explanation:
         return answer
 
 
-def _on_topic(question: str, art: ArticleSentences, i: int) -> bool:
+def _stated_event(art: ArticleSentences, i: int, spans: list[tuple[int, int]]) -> int | None:
+    """When the reader's span in sentence i names an event by a noun ("Iran's request"), the earlier sentence
+    of the article that tells it with the verb ("Iran … requested that …"); None when there is none."""
+    if not spans:
+        return None
+    doc = parse(art.text(i))
+    a, b = spans[0]
+    nouns = [t for t in doc if a <= t.idx < b and t.pos_ == "NOUN" and t.tag_ == "NN"]
+    wanted = {stem(t.text) for t in nouns if len(t.text) > 3}
+    if not wanted:
+        return None
+    for j in range(i - 1, -1, -1):
+        if any(t.pos_ == "VERB" and stem(t.text) in wanted for t in parse(art.text(j))):
+            return j
+    return None
+
+
+def _shares_common_word(question: str, sentence: str) -> bool:
+    """The sentence repeats one of the question's common words (not a name): "profit" in "Why did Vantor's
+    profit fall?" — a sentence that shares only "Iran" with "Why did Iran attack Israel?" is about something else."""
+    common = {stem(t.text) for t in parse_syntax(question) if t.pos_ in {"NOUN", "VERB", "ADJ"} and not t.is_stop}
+    return bool(common & set(content_terms(sentence)))
+
+
+def _on_topic(question: str, art: ArticleSentences, i: int, share: float = MIN_OVERLAP) -> bool:
     """Half of the question's content words are in the sentence or the one before it (what "it" refers to)."""
     asked = set(content_terms(question))
     if not asked:
         return False
     here = set(content_terms(art.text(i) + " " + (art.text(i - 1) if i > 0 else "")))
-    return len(asked & here) >= MIN_OVERLAP * len(asked)
+    return len(asked & here) >= share * len(asked)
 
 
 def _clause(question: str, sentence: str, found: list[Clause], spans: list[tuple[int, int]]) -> tuple[int, int]:
