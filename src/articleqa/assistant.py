@@ -27,6 +27,7 @@ from .answer.about import (
 )
 from .answer.generated import answer_from_failure, answer_from_generation
 from .answer.shapes import ArticleSentences, Explanation, Factoid, ListShape, Overview, ShapeRequest, recognise, unit
+from .answer.shapes.written import written_request
 from .chat import Conversation, Turn, rewrite
 from .config import DEFAULT_MODEL, Settings
 from .embedding import Embedder, canonical_model_name
@@ -401,12 +402,18 @@ class Assistant:
         text_of = _document_texts(self._current())
 
         asked = extractive.rewritten_question or extractive.question
-        for event in self.generator.stream(asked, extractive.passages, earlier):
+        passages = extractive.passages
+        shaped = written_request(extractive)
+        if shaped is not None:  # a list, explanation or overview: written from the shape's own verified sentences
+            asked, passages = shaped
+        for event in self.generator.stream(asked, passages, earlier):
             if isinstance(event, TextDelta):
                 yield event.text
             elif isinstance(event, GenerationDone):
-                yield answer_from_generation(event, extractive, extractive.passages, text_of,
-                                             self.generator.config.model)
+                written = answer_from_generation(event, extractive, passages, text_of, self.generator.config.model)
+                if written.generated_by:
+                    written.kind, written.parts = extractive.kind, []
+                yield written
             else:
                 log.warning("%s", event.notice)
                 yield answer_from_failure(event, extractive)

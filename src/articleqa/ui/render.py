@@ -109,6 +109,18 @@ def _written_text(answer: Answer) -> str:
     return "".join(parts)
 
 
+def _written_block(answer: Answer) -> str:
+    """The written answer as it is shown: a short answer paragraph, or for a written list or summary its
+    "- " lines as a list (anything before them as a lead line)."""
+    html = _written_text(answer)
+    lines = [ln.strip() for ln in html.split("\n") if ln.strip()]
+    if answer.kind in {"list", "overview"} and sum(ln.startswith("- ") for ln in lines) >= 2:
+        lead = " ".join(ln for ln in lines if not ln.startswith("- "))
+        items = "".join(f"<li>{ln[2:]}</li>" for ln in lines if ln.startswith("- "))
+        return (f'<p class="aqa-short">{lead}</p>' if lead else "") + f'<ul class="aqa-items">{items}</ul>'
+    return f'<p class="aqa-short">{html}</p>'
+
+
 def render_streaming(text: str) -> str:
     """The written answer while it arrives: plain text (its quotes are checked only when it is complete)."""
     return f'<div class="aqa-answer aqa-writing"><p class="aqa-short">{escape(text)}<span class="aqa-caret">▍</span></p></div>'
@@ -175,9 +187,10 @@ def render_answer(answer: Answer, scope: str = "") -> str:
         return _render_not_found(answer, meta)
     if answer.kind in {"list", "explanation", "overview"} and answer.parts and not answer.generated_by:
         return _render_shaped(answer, meta)
-    short = (_written_text(answer) if answer.generated_by
-             else f"{escape(answer.text)}{_cite_marks(answer.citations[:1])} {render_confidence(answer)}")
-    parts = ['<div class="aqa-answer">', f'<p class="aqa-short">{short}</p>', meta]
+    short = (_written_block(answer) if answer.generated_by
+             else f'<p class="aqa-short">{escape(answer.text)}{_cite_marks(answer.citations[:1])} '
+                  f"{render_confidence(answer)}</p>")
+    parts = ['<div class="aqa-answer">', short, meta]
     many = len({c.doc_id for c in answer.citations}) > 1
     for c in answer.citations:
         parts.append(_quote_block(c, many))
