@@ -12,6 +12,7 @@ from ...nlp import content_terms, parse
 _REASON_MARKS = frozenset({"because", "since", "as", "so", "order", "cause", "lest"})
 _REASON_PREPS = frozenset({"because", "due", "owing", "thanks", "amid", "over"})  # "because of", "due to" …
 _SAY_VERBS = frozenset({"arguing", "saying", "citing", "claiming", "explaining", "noting", "insisting", "warning"})
+_REASON_VERBS = frozenset({"argued", "argue", "argues", "explained", "explains", "blamed", "blames", "attributed"})
 _MANNER_PREPS = frozenset({"by", "with", "through", "via", "as", "using", "without"})
 _CLAUSE_DEPS = frozenset({"ROOT", "ccomp", "advcl", "conj", "relcl", "xcomp", "acl", "pcomp"})
 _EDGE = " \t\n,;:—–-\"'“”‘’"
@@ -70,8 +71,11 @@ def constructions(sentence: str, aspect: str) -> list[Clause]:
                 out.append(Clause(*_subtree(tok, sentence), "reason", tok.head.text))  # "…, arguing that …"
             elif tok.dep_ == "agent" and tok.head.pos_ == "VERB":
                 out.append(Clause(*_subtree(tok.head, sentence, frozenset({"nsubjpass", "auxpass", "aux"})), "reason", tok.head.text))
-            elif low == "after" and tok.dep_ == "mark":
-                out.append(Clause(*_subtree(tok.head, sentence), "reason", tok.head.head.text))
+            elif low == "after" and tok.dep_ == "mark":  # often only when: a weak reason, never preferred for itself
+                out.append(Clause(*_subtree(tok.head, sentence), "after", tok.head.head.text))
+            elif tok.dep_ == "ROOT" and low in _REASON_VERBS and any(c.dep_ == "ccomp" for c in tok.children):
+                comp = next(c for c in tok.children if c.dep_ == "ccomp")
+                out.append(Clause(*_subtree(comp, sentence), "reason", low))  # "They argued that …"
         else:
             if (tok.dep_ in {"prep", "agent"} and low in _MANNER_PREPS and tok.head.pos_ in {"VERB", "AUX"} and any(
                 c.dep_ in {"pobj", "pcomp"} for c in tok.children

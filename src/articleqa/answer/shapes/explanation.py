@@ -68,10 +68,10 @@ class Explanation:
             found = constructions(articles[doc_id].text(i), aspect)
             # The reader is trained on short spans: its pick counts fully where the sentence states a reason or
             # manner, half where it does not (it often lands on a number beside the reason).
-            total = sim + (CONSTRUCTION_BONUS + bonus if found else bonus / 2)
+            total = sim + (CONSTRUCTION_BONUS + bonus if found else bonus / 2 if aspect == "reason" else bonus)
             if best is None or total > best[0]:
                 best = (total, doc_id, i, found)
-            if found and sim >= top_sim - STATED_WITHIN and (stated is None or total > stated[0]):
+            if any(c.kind == "reason" for c in found) and sim >= top_sim - STATED_WITHIN and (stated is None or total > stated[0]):
                 stated = (total, doc_id, i, found)
         near = aspect == "reason" and stated is not None and _shares_common_word(question, articles[stated[1]].text(stated[2]))
         if near:

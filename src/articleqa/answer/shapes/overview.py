@@ -21,6 +21,7 @@ DUPLICATE = 0.85
 # How much a candidate's similarity to the sentences already taken counts against it (maximal marginal relevance).
 REDUNDANCY = 0.5
 PARAGRAPH_LEAD = 0.1
+QUOTATION = 0.2
 
 
 class Overview:
@@ -49,7 +50,9 @@ class Overview:
         text = article.document.text
         opens = np.array([article.spans[p][0] == 0 or text[max(0, article.spans[p][0] - 2):article.spans[p][0]].count("\n") > 0
                           for p in prose], dtype=np.float32)
-        centrality = centrality + PARAGRAPH_LEAD * opens
+        # A direct quotation gives colour, not the facts: it is taken only when nothing else is left.
+        quoted = np.array([article.text(p).lstrip()[:1] in "\"“‘'" for p in prose], dtype=np.float32)
+        centrality = centrality + PARAGRAPH_LEAD * opens - QUOTATION * quoted
         chosen = [0]  # the lead
         while len(chosen) < want:
             best, best_score = -1, -np.inf
