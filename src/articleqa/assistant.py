@@ -596,6 +596,8 @@ class Assistant:
         if shape.kind == "explanation":
             return self.explanation.run(question, shape.aspect, reading, read, articles, q, factoid.confidence,
                                         factoid.answerable)
+        if not factoid.answerable:
+            return None  # the reader found no answer: a list would override its calibrated decline
         listed = self.listing.run(question, info, articles, q, doc_order, plural=shape.plural,
                                    focus_noun=shape.focus, copular=shape.copular)
         if listed is not None:

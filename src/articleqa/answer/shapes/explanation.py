@@ -84,7 +84,8 @@ class Explanation:
         sentence = art.text(i)
         in_sentence = [(a - s0, b - s0) for d, a, b in spans if d == doc_id and s0 <= a and b <= e0]
         agreed = bool(reader_answered and spans and spans[0][0] == doc_id and s0 <= spans[0][1] and spans[0][2] <= e0)
-        if not agreed and not near and not _on_topic(question, art, i):
+        # Where the reader declined, only a sentence that says half of what the question asks may answer.
+        if not agreed and not (near and reader_answered) and not _on_topic(question, art, i):
             return Answer(question, NOT_FOUND, False, 0.0, kind="explanation", question_type="why",
                           signals={"explanation_overlap": 0.0})
         doc = art.document

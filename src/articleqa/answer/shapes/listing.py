@@ -34,7 +34,8 @@ MAX_ITEMS = 6
 _OBJECT_DEPS = frozenset({"dobj", "dative", "iobj", "attr", "oprd"})
 _NOT_AGENT_PREPS = frozenset({"to", "into", "onto", "with", "in", "at", "on", "for", "against", "toward", "towards"})
 _PERSONISH = frozenset({"PERSON", "ORG", "NORP", "GPE"})
-_ANAPHORIC = frozenset({"those", "these", "this", "that", "such"})
+# "those two ingredients", "certain provinces": a phrase that points elsewhere or names no one.
+_VAGUE = frozenset({"those", "these", "this", "that", "such", "certain", "some", "various", "several"})
 _AMOUNTS = frozenset({"PERCENT", "MONEY", "CARDINAL", "QUANTITY", "DATE", "TIME"})
 
 
@@ -95,7 +96,7 @@ class ListShape:
         named_items: list[_Item] = []
         for sim, doc_id, i in top:
             named_items += self._grammar_items(info, articles[doc_id], doc_id, i, focus, set(), -sim)
-        if copular and named_items:
+        if copular and len(_dedupe(named_items, articles, question)) >= 2:
             items = named_items  # "Who were the bidders?": what the text says the bidders were
         else:
             items += named_items
@@ -148,7 +149,7 @@ class ListShape:
         heads: list[Any] = []
         for tok in doc:
             if focus and tok.pos_ in {"NOUN", "PROPN"} and stem(tok.text) == focus and tok.dep_ in {"nsubj", "nsubjpass", "pobj", "appos", "conj", "dobj", "attr"} \
-                    and not any(c.lower_ in _ANAPHORIC for c in tok.children):  # not "those two ingredients"
+                    and not any(c.lower_ in _VAGUE for c in tok.children):  # not "those two ingredients"
                 heads.append(tok)
             if (verbs and info.asks_subject) or info.qtype == "who":
                 word = stem(tok.text)
@@ -265,9 +266,12 @@ def _dedupe(items: list[_Item], articles: Mapping[str, ArticleSentences], questi
         norm = normalize_answer(text)
         clash = None
         for k in kept:
-            ktext = normalize_answer(articles[k.doc_id].document.text[k.start:k.end])
+            kraw = articles[k.doc_id].document.text[k.start:k.end]
+            ktext = normalize_answer(kraw)
             same_place = k.doc_id == it.doc_id and k.start < it.end and it.start < k.end
-            if same_place or norm == ktext or (norm and (f" {norm} " in f" {ktext} " or f" {ktext} " in f" {norm} ")):
+            same_words = set(content_terms(kraw)) == terms  # "the tension force" = "tension forces"
+            if same_place or same_words or norm == ktext or (norm and (f" {norm} " in f" {ktext} " or
+                                                                       f" {ktext} " in f" {norm} ")):
                 clash = k
                 break
         if clash is None:
