@@ -35,6 +35,8 @@ _OBJECT_DEPS = frozenset({"dobj", "dative", "iobj", "attr", "oprd"})
 _NOT_AGENT_PREPS = frozenset({"to", "into", "onto", "with", "in", "at", "on", "for", "against", "toward", "towards"})
 _PERSONISH = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 # "those two ingredients", "certain provinces": a phrase that points elsewhere or names no one.
+_FOCUS_DEPS = frozenset({"nsubj", "nsubjpass", "pobj", "appos", "conj", "dobj", "attr"})
+_POINTING = frozenset({"those", "these"})
 _VAGUE = frozenset({"those", "these", "this", "that", "such", "certain", "some", "various", "several"})
 _AMOUNTS = frozenset({"PERCENT", "MONEY", "CARDINAL", "QUANTITY", "DATE", "TIME"})
 
@@ -139,6 +141,14 @@ class ListShape:
         np_ = noun_phrase(sentence, a, b)
         if np_ is None:
             return []
+        # A conjunct the reader picked brings its coordination along: "human rights issues" in "Iran's ballistic
+        # missile program, its support for regional proxy groups, and human rights issues" — all three.
+        top = np_[2]
+        while top.dep_ == "conj" and top.head.pos_ in {"NOUN", "PROPN"}:
+            top = top.head
+        if top is not np_[2]:
+            whole = noun_phrase(sentence, top.idx, top.idx + len(top.text))
+            np_ = whole if whole is not None else np_
         return [it for it, head in _split(sentence, np_, art, doc_id, i, rank) if _fits(info, head)]
 
     def _grammar_items(self, info: QuestionInfo, art: ArticleSentences, doc_id: str, i: int, focus: str | None,
@@ -147,20 +157,40 @@ class ListShape:
         sentence = art.text(i)
         doc = parse(sentence)
         heads: list[Any] = []
+        pointed: list[_Item] = []
         for tok in doc:
-            if focus and tok.pos_ in {"NOUN", "PROPN"} and stem(tok.text) == focus and tok.dep_ in {"nsubj", "nsubjpass", "pobj", "appos", "conj", "dobj", "attr"} \
-                    and not any(c.lower_ in _VAGUE for c in tok.children):  # not "those two ingredients"
-                heads.append(tok)
+            if focus and tok.pos_ in {"NOUN", "PROPN"} and stem(tok.text) == focus and tok.dep_ in _FOCUS_DEPS:
+                if any(c.lower_ in _POINTING for c in tok.children) and i > 0:
+                    # "Those two ingredients cost Vantor 27 percent more": the ones the sentence before names.
+                    out_before = _coordination(art, doc_id, i - 1, rank)
+                    if out_before:
+                        pointed.extend(out_before)
+                        continue
+                if not any(c.lower_ in _VAGUE for c in tok.children):
+                    heads.append(tok)
             if (verbs and info.asks_subject) or info.qtype == "who":
                 word = stem(tok.text)
                 if any(word == v or (tok.pos_ == "ADJ" and tok.lower_.startswith(v)) for v in verbs):
                     heads += _doers(tok)
-        out: list[_Item] = []
+        out: list[_Item] = list(pointed)
         for h in heads:
             np_ = noun_phrase(sentence, h.idx, h.idx + len(h.text))
             if np_ is not None:
                 out += [it for it, head in _split(sentence, np_, art, doc_id, i, rank) if _fits(info, head)]
         return out
+
+
+def _coordination(art: ArticleSentences, doc_id: str, i: int, rank: float) -> list[_Item]:
+    """The first coordinated group of nouns in sentence i ("wheat and cooking oil"), one item per noun."""
+    sentence = art.text(i)
+    for tok in parse(sentence):
+        if tok.pos_ in {"NOUN", "PROPN"} and tok.dep_ != "conj" and any(
+            c.dep_ == "conj" and c.pos_ in {"NOUN", "PROPN"} for c in tok.children
+        ):
+            np_ = noun_phrase(sentence, tok.idx, tok.idx + len(tok.text))
+            if np_ is not None:
+                return [it for it, _ in _split(sentence, np_, art, doc_id, i, rank)]
+    return []
 
 
 def _mentions(sentence: str, focus: str | None, verbs: set[str]) -> bool:
@@ -269,7 +299,9 @@ def _dedupe(items: list[_Item], articles: Mapping[str, ArticleSentences], questi
             kraw = articles[k.doc_id].document.text[k.start:k.end]
             ktext = normalize_answer(kraw)
             same_place = k.doc_id == it.doc_id and k.start < it.end and it.start < k.end
-            same_words = set(content_terms(kraw)) == terms  # "the tension force" = "tension forces"
+            kterms = set(content_terms(kraw))
+            # "the tension force" = "tension forces"; "its frozen meals" ⊂ "frozen ready meals"
+            same_words = kterms == terms or (min(len(kterms), len(terms)) >= 2 and (kterms <= terms or terms <= kterms))
             if same_place or same_words or norm == ktext or (norm and (f" {norm} " in f" {ktext} " or
                                                                        f" {ktext} " in f" {norm} ")):
                 clash = k
