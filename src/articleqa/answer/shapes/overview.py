@@ -95,7 +95,7 @@ class Overview:
             lines.append("")
         if not any(not p.heading for p in parts):
             return Answer(question, "The articles don't say.", False, 0.0, kind="overview")
-        answer = Answer(question, "\n".join(lines).strip(), True, 1.0, citations, kind="overview", parts=parts,
+        answer = Answer(question, "\n".join(lines).strip(), True, 0.95, citations, kind="overview", parts=parts,
                         question_type="overview", signals={"articles": float(min(len(articles), self.max_articles))})
         answer.timings_ms = {"overview": (time.perf_counter() - t0) * 1000}
         return answer

@@ -101,7 +101,8 @@ def _overview(doc: Any, q: str) -> ShapeRequest | None:
     low = root.lower_
     wh = {t.lower_ for t in doc if t.tag_ in {"WP", "WDT", "WRB", "WP$"}}
     # "Summarize the article about …", "Can you sum up …", "Please recap …"
-    if root.pos_ == "VERB" and (low in _SUMMARY_VERBS or (low == "sum" and any(c.dep_ == "prt" for c in root.children))):
+    # (any part of speech: the tagger often reads a sentence-initial imperative, "Recap the …", as a noun)
+    if low in _SUMMARY_VERBS or (low == "sum" and any(c.dep_ == "prt" for c in root.children)):
         if not wh or (wh <= {"what"} and any(c.lower_ == "what" and c.dep_ in {"dobj", "nsubj"} for c in root.children)):
             return _overview_of(doc, [c for c in root.children if c.dep_ in {"dobj", "prep", "ccomp", "pobj"}])
     # "Give me the gist of …", "What are the main points of …", "What were the key facts?"
