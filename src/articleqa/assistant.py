@@ -598,8 +598,10 @@ class Assistant:
                                         factoid.answerable)
         if not factoid.answerable:
             return None  # the reader found no answer: a list would override its calibrated decline
+        span = next((c for c in factoid.citations if c.answer_start is not None and c.answer_end is not None), None)
+        seed = (span.doc_id, int(span.answer_start), int(span.answer_end)) if span is not None else None  # type: ignore[arg-type]
         listed = self.listing.run(question, info, articles, q, doc_order, plural=shape.plural,
-                                   focus_noun=shape.focus, copular=shape.copular)
+                                  focus_noun=shape.focus, copular=shape.copular, seed=seed)
         if listed is not None:
             listed.confidence = factoid.confidence if factoid.answerable else 0.5
         return listed

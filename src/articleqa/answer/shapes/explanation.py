@@ -18,7 +18,7 @@ import numpy as np
 from ...nlp import content_terms, parse, parse_syntax, stem
 from ...records import Answer, AnswerPart, Citation, Passage
 from ..reader import Reading
-from .clauses import Clause, clause_of, constructions, restates, without_attribution
+from .clauses import Clause, clause_of, constructions, noun_phrase, restates, without_attribution
 from .sentences import ArticleSentences
 
 NOT_FOUND = "The articles don't say."
@@ -64,16 +64,21 @@ class Explanation:
         best: tuple[float, str, int, list[Clause]] | None = None
         stated: tuple[float, str, int, list[Clause]] | None = None  # the best that states a reason/manner
         top_sim = scored[0][0] if scored else 0.0
+        kind = "manner" if aspect == "manner" else "reason"  # a cause is a reason whose answer is a noun phrase
+        reader_states = False  # the reader's best span sits in a sentence that states a reason itself
         for sim, bonus, doc_id, i in scored[: self.candidates]:
-            found = constructions(articles[doc_id].text(i), aspect)
+            found = constructions(articles[doc_id].text(i), kind)
+            if bonus == READER_BONUS and any(c.kind == "reason" for c in found):
+                reader_states = True
             # The reader is trained on short spans: its pick counts fully where the sentence states a reason or
             # manner, half where it does not (it often lands on a number beside the reason).
-            total = sim + (CONSTRUCTION_BONUS + bonus if found else bonus / 2 if aspect == "reason" else bonus)
+            total = sim + (CONSTRUCTION_BONUS + bonus if found else bonus / 2 if kind == "reason" else bonus)
             if best is None or total > best[0]:
                 best = (total, doc_id, i, found)
             if any(c.kind == "reason" for c in found) and sim >= top_sim - STATED_WITHIN and (stated is None or total > stated[0]):
                 stated = (total, doc_id, i, found)
-        near = aspect == "reason" and stated is not None and _shares_common_word(question, articles[stated[1]].text(stated[2]))
+        near = (kind == "reason" and stated is not None and not (reader_answered and reader_states)
+                and _shares_common_word(question, articles[stated[1]].text(stated[2])))
         if near:
             best = stated  # a "why" is answered where a reason is stated, if one is stated near the top
         if best is None:
@@ -95,7 +100,9 @@ class Explanation:
             # "… before rejecting Iran's request …": the reason is where the request itself is told.
             j = earlier
             sentence, (s0, e0) = art.text(j), art.spans[j]
-            a, b = _clause(question, sentence, constructions(sentence, aspect), [])
+            a, b = _clause(question, sentence, constructions(sentence, kind), [])
+        elif aspect == "cause" and agreed and (np_ := noun_phrase(sentence, *in_sentence[0])) is not None:
+            a, b = np_[0], np_[1]  # "What caused the fire?" → "a faulty electrical heater in the … office"
         else:
             a, b = _clause(question, sentence, found, in_sentence)
         cite = Citation(n=1, doc_id=doc_id, title=doc.title, source=doc.source, quote=sentence, start=s0, end=e0,
@@ -103,7 +110,7 @@ class Explanation:
                         published=doc.published)
         text = sentence[a:b]
         answer = Answer(question, text, True, reader_confidence if agreed else min(reader_confidence, 0.5) or 0.5,
-                        [cite], kind="explanation", question_type="why" if aspect == "reason" else "how",
+                        [cite], kind="explanation", question_type="how" if aspect == "manner" else "why",
                         parts=[AnswerPart(text, [1], doc_id, s0 + a, s0 + b)],
                         signals={"explanation_score": best[0], "reader_agrees": float(agreed)})
         answer.timings_ms = {"explanation": (time.perf_counter() - t0) * 1000}

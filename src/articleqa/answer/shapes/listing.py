@@ -68,7 +68,9 @@ class ListShape:
         plural: bool = True,
         focus_noun: str = "",
         copular: bool = False,
+        seed: tuple[str, int, int] | None = None,
     ) -> Answer | None:
+        """``seed``: the factoid answer's span (doc_id, start, end), an answer the top passages support."""
         """The list answer, or None when the text supports fewer than two items (the factoid answer stands)."""
         t0 = time.perf_counter()
         cands: list[tuple[float, str, int]] = []
@@ -89,6 +91,12 @@ class ListShape:
             if span.score <= reading.null_scores[span.passage]:
                 continue
             items += self._items(info, articles[doc_id], doc_id, i, span.start, span.end, -span.score)
+        if seed is not None and seed[0] in articles:
+            art = articles[seed[0]]
+            at = next((n for n, (s, e) in enumerate(art.spans) if s <= seed[1] and seed[2] <= e), None)
+            if at is not None:
+                s0 = art.spans[at][0]
+                items += self._items(info, art, seed[0], at, seed[1] - s0, seed[2] - s0, -1e6)
         verbs = {v for v in info.verbs if len(v) >= 3}
         focus = stem(focus_noun or info.focus or "") or None
         if not plural and verbs:  # "Who confirmed …?": the text must say each one confirmed
@@ -124,7 +132,7 @@ class ListShape:
             same = next((c for c in citations if c.doc_id == it.doc_id and c.start == s), None)
             if same is None:
                 same = Citation(n=len(citations) + 1, doc_id=it.doc_id, title=doc.title, source=doc.source,
-                                quote=doc.text[s:e], start=s, end=e, score=round(-it.rank, 4),
+                                quote=doc.text[s:e], start=s, end=e, score=round(min(-it.rank, 1e3), 4),
                                 answer_start=it.start, answer_end=it.end, author=doc.author, published=doc.published)
                 citations.append(same)
             parts.append(AnswerPart(doc.text[it.start:it.end], [same.n], it.doc_id, it.start, it.end))

@@ -70,7 +70,7 @@ class ShapeRequest:
     refers_back: bool = False
     # overview: "the articles", "all the stories" — every article in scope (a few at most).
     every_article: bool = False
-    # explanation: "reason" (why …) or "manner" (how …).
+    # explanation: "reason" (why …), "cause" (what caused …) or "manner" (how …).
     aspect: str = ""
     # list: the question itself marks several ("Which countries …", "Who were the bidders?"); without that
     # ("Who urged them?") an item must be the doer of the question's own verb.
@@ -177,7 +177,7 @@ def _explanation(doc: Any, q: str) -> ShapeRequest | None:
             c.lower_ in {"what", "which"} or (c.dep_ == "nsubj" and any(g.lower_ in {"what", "which"} for g in c.subtree))
             for c in tok.children
         ) and (tok.lower_ not in {"led", "lead", "leads"} or any(c.lower_ == "to" for c in tok.children)):
-            return ShapeRequest("explanation", aspect="reason")
+            return ShapeRequest("explanation", aspect="cause")  # "What caused the fire?": the cause, a phrase
     # "How did the fire start?" (how modifying a verb), not "how many …" or "how old …"
     if not _HOW_DEGREE.search(low):
         for tok in doc:
