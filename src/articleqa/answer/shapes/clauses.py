@@ -56,7 +56,9 @@ def constructions(sentence: str, aspect: str) -> list[Clause]:
         low = tok.lower_
         if aspect == "reason":
             if tok.dep_ == "mark" and low in _REASON_MARKS and tok.head.dep_ in {"advcl", "ccomp", "xcomp"}:
-                if low == "as" and tok.head.tag_ not in {"VBD", "VBZ", "VBP"}:
+                finite = tok.head.tag_ in {"VBD", "VBZ", "VBP"} or any(
+                    c.dep_ in {"aux", "auxpass"} and c.tag_ in {"VBD", "VBZ", "VBP", "MD"} for c in tok.head.children)
+                if low == "as" and not finite:  # "as the program was believed to …", not "as a result"
                     continue
                 out.append(Clause(*_subtree(tok.head, sentence), "reason", tok.head.head.text))
             elif tok.dep_ in {"prep", "advmod"} and low in _REASON_PREPS and any(

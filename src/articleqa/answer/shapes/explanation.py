@@ -29,7 +29,8 @@ READER_BONUS = 0.15
 READER_NEAR_BONUS = 0.05
 CANDIDATES = 6  # sentences parsed per question
 MIN_OVERLAP = 0.5
-STATED_WITHIN = 0.25  # a sentence stating a reason this close to the closest sentence is preferred to it  # of the question's content words, in the sentence or the one before, when the reader disagrees
+STATED_WITHIN = 0.25
+TRUSTED = 0.8  # the reader's calibrated confidence from which its sentence is kept (records.CONFIDENCE_BANDS "high")  # a sentence stating a reason this close to the closest sentence is preferred to it  # of the question's content words, in the sentence or the one before, when the reader disagrees
 
 
 class Explanation:
@@ -77,7 +78,9 @@ class Explanation:
                 best = (total, doc_id, i, found)
             if any(c.kind == "reason" for c in found) and sim >= top_sim - STATED_WITHIN and (stated is None or total > stated[0]):
                 stated = (total, doc_id, i, found)
-        near = (kind == "reason" and stated is not None and not (reader_answered and reader_states)
+        # A reader sure of its answer (the calibrated "high" band) keeps its sentence.
+        trusted = reader_answered and (reader_states or reader_confidence >= TRUSTED)
+        near = (kind == "reason" and stated is not None and not trusted
                 and _shares_common_word(question, articles[stated[1]].text(stated[2])))
         if near:
             best = stated  # a "why" is answered where a reason is stated, if one is stated near the top
