@@ -169,7 +169,7 @@ def test_list_scoring_matches_items_once_each() -> None:
     gold = [["Maureen Pryce"], ["Owen Tasker"]]
     assert set_scores(["Maureen Pryce", "Owen Tasker"], gold) == (1.0, 1.0, 1.0)
     p, r, f = set_scores(["Councillors Maureen Pryce", "Maureen Pryce", "Hollis & Brandt"], gold)
-    assert p == pytest.approx(1 / 3) and r == pytest.approx(1 / 2)
+    assert p == pytest.approx(1 / 3) and r == pytest.approx(1 / 2) and f == pytest.approx(0.4)
     assert set_scores([], gold) == (0.0, 0.0, 0.0)
 
 
