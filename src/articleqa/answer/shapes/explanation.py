@@ -52,7 +52,7 @@ class Explanation:
     ) -> Answer:
         t0 = time.perf_counter()
         spans = [(read[s.passage].chunk.doc_id, s.start, s.end) for s in reading.spans[:5]]
-        scored: list[tuple[float, str, int]] = []
+        scored: list[tuple[float, float, str, int]] = []  # (similarity, reader bonus, doc_id, sentence)
         for doc_id, art in articles.items():
             sims = art.vectors @ query_vector if len(art.vectors) == len(art.spans) else np.zeros(len(art.spans))
             for i, (s, e) in enumerate(art.spans):
