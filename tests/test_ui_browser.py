@@ -338,3 +338,19 @@ def test_article_questions_show_the_byline_quote_and_a_metadata_citation(
     assert "Rowan Ashby" in who.inner_text()  # type: ignore[attr-defined]
     page.wait_for_selector("#aqa-sources .aqa-source")  # type: ignore[attr-defined]
     page.screenshot(path=str(ARTIFACTS / "article-questions.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_the_chat_shows_a_list_an_explanation_and_a_summary_in_their_shapes(page: object) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    _ask(page, "Where are the talks held?")
+    urged = _ask(page, "Who urged them?")
+    items = urged.locator("ul.aqa-items li")  # type: ignore[attr-defined]
+    assert items.count() >= 2 and "Arab and Muslim leaders" in items.first.inner_text()
+    why = _ask(page, "Why was the venue changed?")
+    assert "requested that the talks be moved to Oman" in why.inner_text()  # type: ignore[attr-defined]
+    assert why.locator("blockquote mark").count() >= 1  # type: ignore[attr-defined]
+    summary = _ask(page, "Summarize the article")
+    assert summary.locator(".aqa-headline").inner_text().startswith("US-Iran Nuclear Talks")  # type: ignore[attr-defined]
+    assert 3 <= summary.locator("ul.aqa-items li").count() <= 5  # type: ignore[attr-defined]
+    page.wait_for_selector("#aqa-sources .aqa-source")  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "answer-shapes.png"), full_page=True)  # type: ignore[attr-defined]

@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import ingest
-from .answer import NOT_FOUND, Reader, build_answer, find_model_dir, verify_citations
+from .answer import NOT_FOUND, Reader, find_model_dir, quote_is_verbatim, verify_citations
 from .answer.about import (
     MAX_LISTED,
     AboutArticle,
@@ -24,6 +26,8 @@ from .answer.about import (
     unnamed_article,
 )
 from .answer.generated import answer_from_failure, answer_from_generation
+from .answer.shapes import ArticleSentences, Explanation, Factoid, ListShape, Overview, ShapeRequest, recognise, unit
+from .answer.shapes.written import written_request
 from .chat import Conversation, Turn, rewrite
 from .config import DEFAULT_MODEL, Settings
 from .embedding import Embedder, canonical_model_name
@@ -34,7 +38,7 @@ from .indexing import Prepared, prepare_documents
 from .ingest.language import language_notice, tag_language
 from .progress import Progress, progress_for
 from .question import checked_question, classify
-from .records import AddReport, Answer, Document, DocumentInfo, Skipped
+from .records import AddReport, Answer, Document, DocumentInfo, Passage, Skipped
 from .removals import named_files, plan_add, removed_entries, with_removed
 from .retrieval import retrieve
 from .store import AnySnapshot, Store, open_store
@@ -155,6 +159,11 @@ class Assistant:
         self._answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
         self._answers_lock = threading.Lock()
         self._fields: tuple[str, list[DocFields]] | None = None  # (generation, every document's filter fields)
+        self._articles: OrderedDict[tuple[str, str], ArticleSentences] = OrderedDict()  # (generation, doc_id)
+        self._articles_lock = threading.Lock()
+        self.overview = Overview(max_articles=MAX_LISTED)
+        self.explanation = Explanation()
+        self.listing = ListShape(self.reader)
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -416,12 +425,18 @@ class Assistant:
         text_of = _document_texts(self._current())
 
         asked = extractive.rewritten_question or extractive.question
-        for event in self.generator.stream(asked, extractive.passages, earlier):
+        passages = extractive.passages
+        shaped = written_request(extractive)
+        if shaped is not None:  # a list, explanation or overview: written from the shape's own verified sentences
+            asked, passages = shaped
+        for event in self.generator.stream(asked, passages, earlier):
             if isinstance(event, TextDelta):
                 yield event.text
             elif isinstance(event, GenerationDone):
-                yield answer_from_generation(event, extractive, extractive.passages, text_of,
-                                             self.generator.config.model)
+                written = answer_from_generation(event, extractive, passages, text_of, self.generator.config.model)
+                if written.generated_by:
+                    written.kind, written.parts = extractive.kind, []
+                yield written
             else:
                 log.warning("%s", event.notice)
                 yield answer_from_failure(event, extractive)
@@ -491,10 +506,14 @@ class Assistant:
                 hit.timings_ms = {"total": (time.perf_counter() - t0) * 1000, "cached": 1.0}
                 return hit
         about = article_question(question)
+        shape = recognise(asked_as or question)
         if about is not None:
             answer = self._answer_about(question, about, snap, scope, about_doc, t0)
+            answer.kind = "article"
+        elif shape.kind == "overview":
+            answer = self._answer_overview(question, shape, snap, scope, about_doc, t0)
         else:
-            answer = self._answer(question, snap, k, scope, asked_as, t0)
+            answer = self._answer(question, snap, k, scope, asked_as, t0, shape)
         with self._answers_lock:
             self._answers[key] = copy.deepcopy(answer)
             while len(self._answers) > self.settings.answer_cache:
@@ -503,7 +522,7 @@ class Assistant:
 
     def _answer(
         self, question: str, snap: AnySnapshot | None, k: int, doc_ids: Sequence[str] | None, asked_as: str | None,
-        t0: float,
+        t0: float, shape: ShapeRequest | None = None,
     ) -> Answer:
         info = classify(question)
         if asked_as:
@@ -521,15 +540,26 @@ class Assistant:
             sentence_weight=self.settings.sentence_weight,
             doc_ids=list(doc_ids) if doc_ids is not None else None,
         )
-        answer = build_answer(
-            question, found.passages, self.reader, threshold=self.settings.abstain_threshold,
-            max_citations=self.settings.max_citations, read_passages=self.settings.read_passages,
-            question_type=info.qtype,
-        )
+        factoid = Factoid(self.reader, self.settings.abstain_threshold, self.settings.max_citations,
+                          self.settings.read_passages)
+        tr = time.perf_counter()
+        reading = factoid.read(question, found.passages)
+        reader_ms = (time.perf_counter() - tr) * 1000
+        answer = factoid.run(question, found.passages, info.qtype, reading)
+        answer.timings_ms["reader"] = reader_ms
         text_of = _document_texts(snap)
         answer.citations = verify_citations(answer.citations, text_of)
         if answer.answerable and not answer.citations:
             answer.text, answer.answerable = NOT_FOUND, False
+        if shape is not None and shape.kind in {"explanation", "list"} and found.passages:
+            shaped = self._shaped(question, shape, info, snap, found.passages, reading, qvec, answer)
+            if shaped is not None:
+                shaped.citations = verify_citations(shaped.citations, text_of)
+                shaped.parts = [p for p in shaped.parts if text_of(p.doc_id) is not None
+                                and quote_is_verbatim(text_of(p.doc_id), p.start, p.end, p.text)]
+                if shaped.citations and shaped.parts:
+                    shaped.timings_ms = {**answer.timings_ms, **shaped.timings_ms}
+                    answer = shaped
         for c in answer.citations:
             meta = snap.document_meta([c.doc_id]).get(c.doc_id)
             if meta:
@@ -546,6 +576,93 @@ class Assistant:
             **answer.timings_ms,
             "total": (t3 - t0) * 1000,
         }
+        return answer
+
+    def _articles_of(self, snap: AnySnapshot, doc_ids: Sequence[str]) -> dict[str, ArticleSentences]:
+        """Each document's sentences and their stored vectors, read once per generation (generations never
+        change)."""
+        out: dict[str, ArticleSentences] = {}
+        for doc_id in dict.fromkeys(doc_ids):
+            key = (snap.generation, doc_id)
+            with self._articles_lock:
+                art = self._articles.get(key)
+                if art is not None:
+                    self._articles.move_to_end(key)
+            if art is None:
+                doc = snap.document(doc_id)
+                if doc is None:
+                    continue
+                spans: dict[tuple[int, int], Any] = {}
+                for row in sorted(int(r) for r in snap.rows_for_documents([doc_id])):
+                    offsets, vectors = snap.chunk_sentences(row)
+                    for i, (s, e) in enumerate(offsets):
+                        spans.setdefault((int(s), int(e)), vectors[i] if len(vectors) else None)
+                order = sorted(spans)
+                vecs = [spans[o] for o in order]
+                matrix = unit(np.stack(vecs)) if vecs and all(v is not None for v in vecs) else np.zeros((0, 0))
+                art = ArticleSentences(doc, order, matrix)
+                with self._articles_lock:
+                    self._articles[key] = art
+                    while len(self._articles) > 256:
+                        self._articles.popitem(last=False)
+            out[doc_id] = art
+        return out
+
+    def _shaped(
+        self, question: str, shape: ShapeRequest, info: Any, snap: AnySnapshot, passages: Sequence[Passage],
+        reading: Any, qvec: np.ndarray, factoid: Answer,
+    ) -> Answer | None:
+        """An explanation or a list from the articles of the top passages; None keeps the factoid answer."""
+        read = list(passages[: self.settings.read_passages])
+        doc_order = list(dict.fromkeys(p.chunk.doc_id for p in passages[: max(2, self.settings.read_passages)]))
+        articles = self._articles_of(snap, doc_order[:2])
+        q = np.asarray(qvec, dtype=np.float32).reshape(-1)
+        if shape.kind == "explanation":
+            return self.explanation.run(question, shape.aspect, reading, read, articles, q, factoid.confidence,
+                                        factoid.answerable)
+        if not factoid.answerable:
+            return None  # the reader found no answer: a list would override its calibrated decline
+        span = next((c for c in factoid.citations if c.answer_start is not None and c.answer_end is not None), None)
+        seed = (span.doc_id, int(span.answer_start), int(span.answer_end)) if span is not None else None  # type: ignore[arg-type]
+        listed = self.listing.run(question, info, articles, q, doc_order, plural=shape.plural,
+                                  focus_noun=shape.focus, copular=shape.copular, seed=seed)
+        if listed is not None:
+            listed.confidence = factoid.confidence if factoid.answerable else 0.5
+        return listed
+
+    def _answer_overview(
+        self, question: str, shape: ShapeRequest, snap: AnySnapshot | None, scope: Sequence[str] | None,
+        about_doc: str | None, t0: float,
+    ) -> Answer:
+        """A short extractive summary of the article(s) the question means: the one it names, the one the chat
+        was about ("Summarize it"), or each of the few in scope."""
+        if snap is None or snap.n_chunks == 0:
+            return Answer(question, NOT_FOUND, False, 0.0, kind="overview", question_type="overview")
+        ids: list[str] | None
+        if shape.topic:
+            found = retrieve(snap, shape.topic, self.embedder.encode_query(shape.topic), k=10,
+                             candidates=self.settings.candidates, method=self.settings.fusion,
+                             dense_weight=self.settings.fusion_weight, sentence_weight=self.settings.sentence_weight,
+                             doc_ids=list(scope) if scope is not None else None)
+            ids = []
+            for p in found.passages:
+                doc_id = p.chunk.doc_id
+                if doc_id not in ids and (doc := snap.document(doc_id)) is not None and names_document(shape.topic, doc):
+                    ids.append(doc_id)
+            if not ids:
+                return Answer(question, f"No article here is about “{shape.topic}”.", False, 0.0, kind="overview",
+                              question_type="overview")
+        elif about_doc and not shape.every_article and (scope is None or about_doc in scope):
+            ids = [about_doc]
+        else:
+            ids = list(scope) if scope is not None else [info.doc_id for info in snap.document_infos()]
+            if (len(ids) > 1 and not shape.every_article) or len(ids) > self.overview.max_articles:
+                return Answer(question, f"{len(ids)} articles are indexed; say which one you mean, e.g. “Summarize the "
+                              "article about …”.", False, 0.0, kind="overview", question_type="overview")
+        articles = self._articles_of(snap, ids[: self.overview.max_articles])
+        answer = self.overview.run(question, [articles[i] for i in ids if i in articles])
+        answer.citations = verify_citations(answer.citations, _document_texts(snap))
+        answer.timings_ms["total"] = (time.perf_counter() - t0) * 1000
         return answer
 
     def _answer_about(

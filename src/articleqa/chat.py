@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .answer.about import article_question
+from .answer.shapes import recognise
 from .nlp import WH_WORDS, parse
 from .question import classify, clean_question
 from .records import Answer
@@ -135,6 +136,11 @@ class Conversation:
             # "Who wrote it?" is about the article the chat was last answered from, not a phrase to substitute.
             standalone = None
             if about.refers_back and self.last_article is not None:
+                kwargs["about_doc"] = self.last_article
+        elif (shape := recognise(question)).kind == "overview":
+            # "Summarize it", "What happened?": the article the chat was about, unless the question names one.
+            standalone = None
+            if shape.refers_back and self.last_article is not None:
                 kwargs["about_doc"] = self.last_article
         else:
             standalone = rewrite(question, self.turns)

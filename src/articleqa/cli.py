@@ -188,6 +188,11 @@ def _format_answer(answer: Any, scope: str = "") -> str:
         head = f"{answer.text}  ({answer.confidence_label} confidence, {answer.confidence:.2f})"
     else:
         head = f"{answer.text} (closest passages below)"
+    if answer.answerable and not answer.generated_by and answer.kind in {"list", "overview"} and answer.parts:
+        head = f"{answer.kind}  ({answer.confidence_label} confidence, {answer.confidence:.2f})"
+        for p in answer.parts:
+            marks = "".join(f"[{n}]" for n in p.cites)
+            head += f"\n{p.text} {marks}" if p.heading else f"\n  - {' '.join(p.text.split())} {marks}"
     lines = [head]
     if answer.rewritten_question:
         lines.append(f"(understood as: {answer.rewritten_question})")

@@ -102,6 +102,7 @@ EVAL_TOP_K = 10
 CORRECT_F1 = 0.5
 N_CALIBRATION_BINS = 10
 N_WORST = 20
+SHAPES = ("factoid", "list", "explanation", "overview")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -120,6 +121,10 @@ class EvalQuestion:
     doc_id: str | None = None
     # SQuAD only: index into EvalDataset.contexts of the paragraph this question was written about.
     context: int | None = None
+    # Shape question sets (eval/shapes.jsonl): the shape the answer should have and its gold in that shape —
+    # ``key_sentences`` (overview), ``clauses`` (explanation), ``items`` (list: each item's accepted forms).
+    shape: str | None = None
+    shape_gold: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -189,9 +194,14 @@ def _load_jsonl(path: Path, raw: str) -> EvalDataset:
             raise InputError(f"{where}: duplicate id {qid!r}")
         seen.add(qid)
         doc_id = obj.get("doc_id")
+        shape = obj.get("shape")
+        if shape is not None and shape not in SHAPES:
+            raise InputError(f"{where}: 'shape' must be one of {', '.join(SHAPES)}")
+        shape_gold = {k: obj[k] for k in ("key_sentences", "clauses", "items") if k in obj}
         questions.append(
             EvalQuestion(
-                qid, question.strip(), answers, answerable, list(history), str(doc_id) if doc_id else None
+                qid, question.strip(), answers, answerable, list(history), str(doc_id) if doc_id else None,
+                shape=shape, shape_gold=shape_gold,
             )
         )
     if not questions:
@@ -324,6 +334,8 @@ class _Scorer:
             "scores": scores,
             "latency_ms": latency_ms,
             "error": None,
+            "kind": getattr(a, "kind", "factoid"),
+            **({"shape": _shape_row(q, a, prediction)} if q.shape else {}),
             **({"llm": self._llm_row(q, a, prediction, citations)} if self.qa_writes else {}),
         }
 
@@ -357,6 +369,50 @@ class _Scorer:
         }
 
 
+def _shape_row(q: EvalQuestion, a: Answer, prediction: str) -> dict[str, Any]:
+    """The answer scored as the shape the question asks for (see metrics: overview coverage, clause F1, set
+    precision/recall), and whether it came in that shape."""
+    parts = [p.text for p in getattr(a, "parts", []) if not p.heading] if a.answerable else []
+    row: dict[str, Any] = {"expected": q.shape, "kind": getattr(a, "kind", "factoid"),
+                           "right_kind": getattr(a, "kind", "factoid") == q.shape}
+    if q.shape == "overview":
+        row["cited_sentences"] = sum(1 for p in getattr(a, "parts", []) if not p.heading and p.cites) if a.answerable else 0
+        row["coverage"] = M.overview_coverage(parts, q.shape_gold.get("key_sentences") or q.answers)
+    elif q.shape == "explanation":
+        row["f1"] = M.max_over_gold(M.f1, prediction, q.shape_gold.get("clauses") or q.answers) if prediction else 0.0
+    elif q.shape == "list":
+        items = parts or ([prediction] if prediction else [])
+        gold = q.shape_gold.get("items") or [[x] for x in q.answers]
+        row["precision"], row["recall"], row["f1"] = M.set_scores(items, gold)
+    else:
+        row["f1"] = M.max_over_gold(M.f1, prediction, q.answers) if prediction else 0.0
+        row["em"] = M.max_over_gold(M.exact_match, prediction, q.answers) if prediction else 0.0
+    return row
+
+
+def _shape_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per shape: how many, how often the answer came in that shape, and the shape's own score."""
+    out: dict[str, Any] = {}
+    for shape in SHAPES:
+        got = [r["shape"] for r in rows if r.get("shape", {}).get("expected") == shape]
+        if not got:
+            continue
+        out[f"shapes.{shape}.n"] = len(got)
+        out[f"shapes.{shape}.right_kind"] = M.mean(r["right_kind"] for r in got)
+        if shape == "overview":
+            out["shapes.overview.coverage"] = M.mean(r["coverage"] for r in got)
+            out["shapes.overview.at_least_3_cited"] = M.mean(r["cited_sentences"] >= 3 for r in got)
+            out["shapes.overview.coverage_at_least_0.7"] = M.mean(r["coverage"] >= 0.7 for r in got)
+        elif shape == "list":
+            for k in ("precision", "recall", "f1"):
+                out[f"shapes.list.{k}"] = M.mean(r[k] for r in got)
+        else:
+            out[f"shapes.{shape}.f1"] = M.mean(r["f1"] for r in got)
+            if shape == "factoid":
+                out["shapes.factoid.exact_match"] = M.mean(r["em"] for r in got)
+    return out
+
+
 def _error_row(q: EvalQuestion, setting: str, latency_ms: float, exc: BaseException) -> dict[str, Any]:
     # One failing question must not sink a 15-minute run; it is scored as a wrong, unanswered question.
     empty = (
@@ -385,6 +441,8 @@ def _error_row(q: EvalQuestion, setting: str, latency_ms: float, exc: BaseExcept
         "scores": empty,
         "latency_ms": latency_ms,
         "error": f"{type(exc).__name__}: {exc}",
+        **({"shape": {"expected": q.shape, "kind": None, "right_kind": False, "cited_sentences": 0, "coverage": 0.0,
+                      "f1": 0.0, "em": 0.0, "precision": 0.0, "recall": 0.0}} if q.shape else {}),
     }
 
 
@@ -469,6 +527,8 @@ def aggregate(rows: Sequence[dict[str, Any]], build_seconds: float | None = None
     out["latency_ms.p95"] = M.percentile(latencies, 95)
     out["latency_ms.mean"] = M.mean(latencies)
     out["index.build_seconds"] = build_seconds
+    if any("shape" in r for r in rows):
+        out.update(_shape_metrics(rows))
     if any("llm" in r for r in rows):
         out.update(_llm_metrics(rows))
     return out

@@ -235,3 +235,41 @@ def expected_calibration_error(bins: Sequence[CalibrationBin]) -> float | None:
     return sum(
         b.count / total * abs((b.accuracy or 0.0) - (b.mean_confidence or 0.0)) for b in bins if b.count
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Answer shapes (eval/shapes.jsonl): each shape scored as what it is, not as one short span.
+
+# A gold key sentence counts as covered by an overview sentence, and a gold list item as found, at this token F1.
+SHAPE_MATCH_F1 = 0.6
+LIST_MATCH_F1 = 0.5
+
+
+def overview_coverage(sentences: Sequence[str], key_sentences: Sequence[str]) -> float:
+    """Share of the gold key sentences that one of the overview's sentences states (token F1 >= 0.6)."""
+    if not key_sentences:
+        return 0.0
+    covered = sum(any(f1(s, k) >= SHAPE_MATCH_F1 for s in sentences) for k in key_sentences)
+    return covered / len(key_sentences)
+
+
+def set_scores(predicted: Sequence[str], gold_items: Sequence[Sequence[str]]) -> tuple[float, float, float]:
+    """Set precision, recall and F1 of list items: a predicted item matches one gold item (any of its accepted
+    forms, token F1 >= 0.5), each gold item matched at most once, best pairs first."""
+    pairs = sorted(
+        ((max(f1(p, g) for g in alts), i, j) for i, p in enumerate(predicted) for j, alts in enumerate(gold_items)
+         if alts),
+        reverse=True,
+    )
+    used_p: set[int] = set()
+    used_g: set[int] = set()
+    for score, i, j in pairs:
+        if score < LIST_MATCH_F1:
+            break
+        if i in used_p or j in used_g:
+            continue
+        used_p.add(i)
+        used_g.add(j)
+    precision = len(used_p) / len(predicted) if predicted else 0.0
+    recall = len(used_g) / len(gold_items) if gold_items else 0.0
+    return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)

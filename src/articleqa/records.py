@@ -197,6 +197,32 @@ def confidence_label(confidence: float) -> str:
     return next(label for floor, label in CONFIDENCE_BANDS if confidence >= floor)
 
 
+# The shapes an answer comes in (DESIGN.md): a short span, several spans, the clause that gives a reason or
+# a manner, a short extractive summary, or a field of the article's own record.
+ANSWER_KINDS = ("factoid", "list", "explanation", "overview", "article")
+
+
+@dataclass
+class AnswerPart:
+    """One piece of a shaped answer, in the order shown: a list item, the explanation's clause, a summary
+    sentence, or an overview block's headline (``heading``). ``text`` is verbatim text of the article at
+    [start, end) of ``doc_id``; ``cites`` are the numbers of the citations that quote it."""
+
+    text: str
+    cites: list[int] = field(default_factory=list)
+    doc_id: str = ""
+    start: int = 0
+    end: int = 0
+    heading: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AnswerPart:
+        return _from_dict(cls, data)
+
+
 @dataclass
 class Answer:
     question: str
@@ -218,6 +244,10 @@ class Answer:
     # With a language model: the other answer to the same question, kept so the two can be compared (eval):
     # on a written answer, the extractive reader's; on an extractive fallback, the model's unshown reply.
     alternative: str | None = None
+    # Which shape the answer is (ANSWER_KINDS), and its pieces for lists, explanations and overviews; a
+    # factoid's only piece is ``text``.
+    kind: str = "factoid"
+    parts: list[AnswerPart] = field(default_factory=list)
 
     @property
     def confidence_label(self) -> str:
@@ -240,6 +270,8 @@ class Answer:
             "generated_by": self.generated_by,
             "notice": self.notice,
             "alternative": self.alternative,
+            "kind": self.kind,
+            "parts": [p.to_dict() for p in self.parts],
         }
 
     @classmethod
@@ -258,6 +290,8 @@ class Answer:
             generated_by=data.get("generated_by"),
             notice=data.get("notice"),
             alternative=data.get("alternative"),
+            kind=str(data.get("kind") or "factoid"),
+            parts=[AnswerPart.from_dict(p) for p in data.get("parts") or []],
         )
 
 

@@ -36,14 +36,17 @@ def build_answer(
     max_citations: int = 3,
     read_passages: int = 2,
     question_type: str | None = None,
+    reading: Reading | None = None,
 ) -> Answer:
     """Read the best ``read_passages`` passages; answer with the best span unless confidence < threshold
-    (None: the threshold calibrated with the model)."""
+    (None: the threshold calibrated with the model). ``reading``: the reader's output over those passages, when
+    the caller already has it (the other shapes reuse one reading)."""
     if threshold is None:
         threshold = reader.spec.threshold
     t0 = time.perf_counter()
     read = passages[:read_passages]
-    reading = reader.read(question, [p.chunk.text for p in read], [p.chunk.start for p in read])
+    if reading is None:
+        reading = reader.read(question, [p.chunk.text for p in read], [p.chunk.start for p in read])
     t1 = time.perf_counter()
     timings = {"reader": (t1 - t0) * 1000}
     best = reading.best

@@ -112,6 +112,18 @@ def _written_text(answer: Answer) -> str:
     return "".join(parts)
 
 
+def _written_block(answer: Answer) -> str:
+    """The written answer as it is shown: a short answer paragraph, or for a written list or summary its
+    "- " lines as a list (anything before them as a lead line)."""
+    html = _written_text(answer)
+    lines = [ln.strip() for ln in html.split("\n") if ln.strip()]
+    if answer.kind in {"list", "overview"} and sum(ln.startswith("- ") for ln in lines) >= 2:
+        lead = " ".join(ln for ln in lines if not ln.startswith("- "))
+        items = "".join(f"<li>{ln[2:]}</li>" for ln in lines if ln.startswith("- "))
+        return (f'<p class="aqa-short">{lead}</p>' if lead else "") + f'<ul class="aqa-items">{items}</ul>'
+    return f'<p class="aqa-short">{html}</p>'
+
+
 def render_streaming(text: str) -> str:
     """The written answer while it arrives: plain text (its quotes are checked only when it is complete)."""
     return f'<div class="aqa-answer aqa-writing"><p class="aqa-short">{escape(text)}<span class="aqa-caret">▍</span></p></div>'
@@ -137,6 +149,38 @@ def _render_not_found(answer: Answer, meta: str) -> str:
     return "".join(parts)
 
 
+def _render_shaped(answer: Answer, meta: str) -> str:
+    """A list as a list, an overview as headline + quoted sentences (one block per article), an explanation as its
+    clause; each piece with its citation mark, the quotes below."""
+    parts = ['<div class="aqa-answer aqa-shape-' + escape(answer.kind) + '">']
+    if answer.kind == "explanation":
+        first = answer.parts[0]
+        parts.append(f'<p class="aqa-short">{escape(first.text)}{_cite_marks([c for c in answer.citations if c.n in first.cites])} '
+                     f"{render_confidence(answer)}</p>")
+    else:
+        items: list[str] = []
+        for p in answer.parts:
+            marks = _cite_marks([c for c in answer.citations if c.n in p.cites])
+            if p.heading:
+                if items:
+                    parts.append("<ul class=\"aqa-items\">" + "".join(items) + "</ul>")
+                    items = []
+                parts.append(f'<p class="aqa-headline"><b>{escape(p.text)}</b>{marks}</p>')
+            else:
+                items.append(f"<li>{escape(p.text)}{marks}</li>")
+        if items:
+            parts.append("<ul class=\"aqa-items\">" + "".join(items) + "</ul>")
+        if answer.kind == "list":
+            parts.append(f"<p>{render_confidence(answer)}</p>")
+    parts.append(meta)
+    if answer.kind != "overview":  # an overview's sentences are its quotes; the Sources panel shows them in context
+        many = len({c.doc_id for c in answer.citations}) > 1
+        for c in answer.citations:
+            parts.append(_quote_block(c, many))
+    parts.append("</div>")
+    return "".join(parts)
+
+
 def render_answer(answer: Answer, scope: str = "") -> str:
     """One chat reply: short answer first, then each quote as a block quote with the answer phrase marked.
 
@@ -146,9 +190,12 @@ def render_answer(answer: Answer, scope: str = "") -> str:
     meta = _meta_lines(answer, scope)
     if not answer.answerable:
         return _render_not_found(answer, meta)
-    short = (_written_text(answer) if answer.generated_by
-             else f"{escape(answer.text)}{_cite_marks(answer.citations[:1])} {render_confidence(answer)}")
-    parts = ['<div class="aqa-answer">', f'<p class="aqa-short">{short}</p>', meta]
+    if answer.kind in {"list", "explanation", "overview"} and answer.parts and not answer.generated_by:
+        return _render_shaped(answer, meta)
+    short = (_written_block(answer) if answer.generated_by
+             else f'<p class="aqa-short">{escape(answer.text)}{_cite_marks(answer.citations[:1])} '
+                  f"{render_confidence(answer)}</p>")
+    parts = ['<div class="aqa-answer">', short, meta]
     many = len({c.doc_id for c in answer.citations}) > 1
     for c in answer.citations:
         parts.append(_quote_block(c, many))
