@@ -620,14 +620,15 @@ class Assistant:
         if shape.kind == "explanation":
             return self.explanation.run(question, shape.aspect, reading, read, articles, q, factoid.confidence,
                                         factoid.answerable)
-        if not factoid.answerable:
-            return None  # the reader found no answer: a list would override its calibrated decline
+        # A declined factoid still gets a list when the reader, sentence by sentence, backs at least two items: the
+        # factoid's confidence is about one span, and a question asking for several parties often has no single
+        # best one ("Who urged them?" — leaders and countries). Fewer than two backed items: the decline stands.
         span = next((c for c in factoid.citations if c.answer_start is not None and c.answer_end is not None), None)
         seed = (span.doc_id, int(span.answer_start), int(span.answer_end)) if span is not None else None  # type: ignore[arg-type]
         listed = self.listing.run(question, info, articles, q, doc_order, plural=shape.plural,
                                   focus_noun=shape.focus, copular=shape.copular, seed=seed)
         if listed is not None:
-            listed.confidence = factoid.confidence if factoid.answerable else 0.5
+            listed.confidence = factoid.confidence
         return listed
 
     def _answer_overview(
