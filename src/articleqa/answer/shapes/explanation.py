@@ -93,7 +93,8 @@ class Explanation:
         in_sentence = [(a - s0, b - s0) for d, a, b in spans if d == doc_id and s0 <= a and b <= e0]
         agreed = bool(reader_answered and spans and spans[0][0] == doc_id and s0 <= spans[0][1] and spans[0][2] <= e0)
         # Where the reader declined, only a sentence that says half of what the question asks may answer.
-        if not agreed and not (near and reader_answered) and not _on_topic(question, art, i):
+        if not agreed and not (near and reader_answered) and not (_on_topic(question, art, i)
+                                                                   and _names_all_in(question, art)):
             return Answer(question, NOT_FOUND, False, 0.0, kind="explanation", question_type="why",
                           signals={"explanation_overlap": 0.0})
         doc = art.document
@@ -142,6 +143,14 @@ def _shares_common_word(question: str, sentence: str) -> bool:
     profit fall?" — a sentence that shares only "Iran" with "Why did Iran attack Israel?" is about something else."""
     common = {stem(t.text) for t in parse_syntax(question) if t.pos_ in {"NOUN", "VERB", "ADJ"} and not t.is_stop}
     return bool(common & set(content_terms(sentence)))
+
+
+def _names_all_in(question: str, art: ArticleSentences) -> bool:
+    """Every name the question uses (a capitalised word after its first) occurs in the article: "Why did Iran
+    attack Israel?" is not answered by an article that never names Israel, however on-topic a sentence looks."""
+    names = [w.strip("?.,!:;'’\"") for w in question.split()[1:] if w[:1].isupper()]
+    text = art.document.text.lower()
+    return all(n.lower() in text for n in names if n)
 
 
 def _on_topic(question: str, art: ArticleSentences, i: int, share: float = MIN_OVERLAP) -> bool:
