@@ -88,9 +88,16 @@ def expand_sources(items: Iterable[str]) -> list[SourceSpec]:
     return out
 
 
+def _read(path: str | Path) -> list[dict[str, Any]]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+
+
 def squad_examples(path: str | Path, prefix: str = "", source: str = "") -> list[QAExample]:
     """Every question of a SQuAD v1/v2 file; an answer whose offset is off is looked up in its context."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    return _examples(_read(path), prefix, source)
+
+
+def _examples(data: list[dict[str, Any]], prefix: str, source: str) -> list[QAExample]:
     out: list[QAExample] = []
     for a_i, article in enumerate(data):
         for p_i, para in enumerate(article["paragraphs"]):
@@ -111,8 +118,7 @@ def squad_examples(path: str | Path, prefix: str = "", source: str = "") -> list
     return out
 
 
-def _titles(path: str | Path, prefix: str) -> dict[str, str]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+def _titles(data: list[dict[str, Any]], prefix: str) -> dict[str, str]:
     return {f"{prefix}{a_i}:{p_i}": f"{prefix}{article.get('title', '')}"
             for a_i, article in enumerate(data) for p_i, _ in enumerate(article["paragraphs"])}
 
@@ -125,8 +131,9 @@ def load_sources(specs: Sequence[SourceSpec], seed: int) -> tuple[list[QAExample
     seen: set[tuple[str, str]] = set()
     for spec in specs:
         prefix = f"{spec.name}/"
-        titles.update(_titles(spec.path, prefix))
-        own = squad_examples(spec.path, prefix, spec.name)
+        data = _read(spec.path)  # parsed once for its titles and its questions
+        titles.update(_titles(data, prefix))
+        own = _examples(data, prefix, spec.name)
         if spec.cap and len(own) > spec.cap:
             groups = sorted({e.group for e in own})
             random.Random(f"{seed}:{spec.name}").shuffle(groups)
