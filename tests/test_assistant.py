@@ -107,7 +107,7 @@ def test_ingested_article_text_matches_what_the_index_stores(qa, article_path):
 
 
 def test_a_how_many_follow_up_does_not_carry_the_count_from_the_earlier_answer():
-    from articleqa.chat import Turn, rewrite
+    from articleqa.ask import Turn, rewrite
     from articleqa.records import Answer
 
     earlier = Answer("Which countries pressed the administration?", "at least nine countries", True, 0.9)

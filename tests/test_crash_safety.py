@@ -82,7 +82,7 @@ def _answers_about_the_article(qa: Assistant) -> None:
 def _check_consistent(index_dir: Path, old: set[str], new: set[str]) -> str:
     """The index opens, answers with verified quotes, and holds exactly old or old + new. Returns which."""
     qa = Assistant.open(index_dir)
-    snap = qa._current()
+    snap = qa.snapshot()
     assert snap is not None
     snap.check()  # SQLite's own consistency check on the current generation
     ids = {d.doc_id for d in qa.documents()}

@@ -280,16 +280,16 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path, dict[st
 @pytest.fixture
 def searched(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str] | None]]:
     """The doc_ids every retrieval was restricted to: proof that filters act before ranking."""
-    import articleqa.assistant as assistant_module
+    import articleqa.ask.passages as passages_module
 
     calls: list[list[str] | None] = []
-    real = assistant_module.retrieve
+    real = passages_module.retrieve
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         calls.append(kwargs.get("doc_ids"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(assistant_module, "retrieve", spy)
+    monkeypatch.setattr(passages_module, "retrieve", spy)
     yield calls
 
 
@@ -460,11 +460,11 @@ def test_ui_filter_row_restricts_the_chat_and_says_so_in_the_reply(corpus) -> No
 def test_ui_typed_comma_separated_values_and_bad_dates(corpus) -> None:
     from articleqa.ui import build_app, ui_filters
 
-    kwargs, text = ui_filters("reuters, example-news", ["Jane Doe"], " 2026 ", None)
-    assert kwargs == {"sources": ["reuters", "example-news"], "authors": ["Jane Doe"],
-                      "published_after": "2026-01-01", "published_before": None}
+    filters, text = ui_filters("reuters, example-news", ["Jane Doe"], " 2026 ", None)
+    assert (filters.sources, filters.authors, filters.after, filters.before) == (
+        ("reuters", "example-news"), ("Jane Doe",), "2026-01-01", None)
     assert text == "source “reuters” or “example-news”; author “Jane Doe”; published on or after 2026-01-01"
-    assert ui_filters([], ["Doe, Jane"], None, None)[0]["authors"] == ["Doe, Jane"]  # a chosen chip stays whole
+    assert ui_filters([], ["Doe, Jane"], None, None)[0].authors == ("Doe, Jane",)  # a chosen chip stays whole
     qa, _dir, _ids = corpus
     respond = _handler(build_app(qa), "respond")
     *_, last = respond(QUESTION, [], None, [], [], "5 Jan", "")

@@ -100,8 +100,8 @@ def test_config_keeps_the_api_key_out_of_its_repr() -> None:
 
 
 def test_every_llm_setting_reaches_the_generator_including_the_whole_answer_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    from articleqa.assistant import make_generator
     from articleqa.config import Settings
+    from articleqa.models import make_generator
 
     monkeypatch.setenv("ARTICLEQA_LLM_ANSWER_SECONDS", "900")
     monkeypatch.setenv("ARTICLEQA_LLM_TIMEOUT", "300")

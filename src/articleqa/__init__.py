@@ -15,10 +15,14 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str) -> Any:
     """Import the heavy parts (torch, faiss) only when they are first used."""
-    if name in {"Assistant", "Conversation"}:
-        from . import assistant
+    if name == "Assistant":
+        from .assistant import Assistant
 
-        return getattr(assistant, name)
+        return Assistant
+    if name == "Conversation":
+        from .ask import Conversation
+
+        return Conversation
     if name == "Settings":
         from .config import Settings
 

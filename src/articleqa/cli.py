@@ -15,7 +15,6 @@ from .config import Settings
 from .errors import ArticleQAError
 from .filters import Filters
 from .ingest.language import language_name, not_english
-from .question import checked_question
 
 EXIT_OK, EXIT_USAGE = 0, 2
 EXIT_PIPE = 128 + 13  # the reader of stdout went away (SIGPIPE), as `seq 1 100000 | head -1` reports it
@@ -212,13 +211,15 @@ def _format_answer(answer: Any, scope: str = "") -> str:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .ask import AskRequest
     from .assistant import Assistant
 
     # A bad question or date is refused before the index and the models are loaded (the date named as the
     # option it came from); the question with the API's and the UI's own limit and message.
-    checked_question(args.question)
     filters = Filters.of(args.sources, args.authors, args.after, args.before, after_name="--after",
                          before_name="--before")
+    request = AskRequest.checked(args.question, filters, doc_ids=args.doc_ids, top_k=args.top_k,
+                                 history=args.history)
     qa = Assistant.open(settings=settings)
     if args.doc_ids:  # the API only refuses a filter that matches nothing; a mistyped id here is a mistake
         known = {d.doc_id for d in qa.documents()}
@@ -230,9 +231,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             )
     answer = None
     streamed = False
-    for item in qa.stream(args.question, history=args.history, doc_ids=args.doc_ids, sources=args.sources,
-                          authors=args.authors, published_after=args.after, published_before=args.before,
-                          top_k=args.top_k):
+    for item in qa.stream(request):
         if isinstance(item, str):
             if not args.json:  # the written answer as it arrives; the final one, with its sources, follows
                 print(item, end="", flush=True)

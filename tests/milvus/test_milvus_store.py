@@ -111,7 +111,7 @@ def test_filtered_answers_equal_the_embedded_store(pair, filters) -> None:
 
 def test_a_doc_id_filter_is_applied_inside_the_server_search(pair) -> None:
     on_milvus, _ = pair
-    snap = on_milvus._current()
+    snap = on_milvus.snapshot()
     target = next(d for d in on_milvus.documents() if "vantor" in d.source.lower())
     rows = snap.rows_for_documents([target.doc_id])
     qvec = on_milvus.embedder.encode_query("Where are the talks held?")
@@ -199,7 +199,7 @@ def test_adding_documents_appends_to_the_generation_and_answers_like_the_embedde
         assert {d.doc_id for d in reader.documents()} == {d.doc_id for d in embedded.documents()}
         for question in [*QUESTIONS, "How many grain ships did the port of Kelvale receive?"]:
             assert _comparable(reader.ask(question)) == _comparable(embedded.ask(question)), question
-    snap = qa._current()
+    snap = qa.snapshot()
     snap.check()
     assert _rows_held(collection) == {first.chunks: snap.n_chunks, first.sents: snap.n_units}
     from articleqa.store.milvus.records import read_blob
@@ -230,7 +230,7 @@ def test_removing_a_document_is_a_commit_that_hides_it_and_the_next_write_delete
     # The next write deletes the hidden rows; the same article added back gets new rows and answers again.
     qa.add([str(ARTICLES / "warehouse-fire-harlow-creek.txt")])
     embedded.add([str(ARTICLES / "warehouse-fire-harlow-creek.txt")])
-    snap = qa._current()
+    snap = qa.snapshot()
     snap.check()
     assert qa.info()["commit"] == 2 and store.current() == first
     assert _rows_held(collection) == {first.chunks: snap.n_chunks, first.sents: snap.n_units}
@@ -239,7 +239,7 @@ def test_removing_a_document_is_a_commit_that_hides_it_and_the_next_write_delete
     # Removing everything but one leaves a commit whose rows have gaps; a new generation copies only the rest.
     for doc in qa.documents()[1:]:
         qa.remove(doc.doc_id)
-    assert len(qa.documents()) == 1 and qa._current().n_chunks == qa._current().count_chunks()
+    assert len(qa.documents()) == 1 and qa.snapshot().n_chunks == qa.snapshot().count_chunks()
     rebuilt = Assistant.build([str(ARTICLE)], settings=settings, rebuild=True)
     assert_right_answer(rebuilt, rebuilt.ask("Where are the talks held?"), WHERE_THE_TALKS_ARE)
 
@@ -408,7 +408,7 @@ def test_a_write_killed_at_any_point_leaves_the_collection_answering(write, poin
                             support="Kelvale7")
         generations = MilvusStore(parse_target(uri))._generations()
         assert len(generations) <= 2, [g.prefix for g in generations]
-        snap = qa._current()
+        snap = qa.snapshot()
         if write == "append":  # the dead write's rows are gone, not merely hidden
             assert snap.names == first
             assert _rows_held(uri) == {first.chunks: snap.n_chunks, first.sents: snap.n_units}
@@ -435,7 +435,7 @@ def test_a_removal_killed_mid_write_leaves_the_document_or_removes_it_never_half
         else:
             _wait_for(uri, f"the removal killed {point} left unpublished", _complete(everything))
         qa = _open(uri)
-        qa._current().check()
+        qa.snapshot().check()
         assert (fire not in {d.doc_id for d in qa.documents()}) is gone
         cited = {c.doc_id for c in qa.ask("Where did the warehouse fire start?").citations}
         assert (fire in cited) is not gone, cited
@@ -443,7 +443,7 @@ def test_a_removal_killed_mid_write_leaves_the_document_or_removes_it_never_half
         if not gone:
             assert qa.remove(fire)  # the same removal again, after the dead one
         qa.add([str(ARTICLES / "warehouse-fire-harlow-creek.txt")])  # and back: this write deletes the hidden rows
-        snap = qa._current()
+        snap = qa.snapshot()
         assert len(qa.documents()) == 4
         assert _rows_held(uri) == {snap.names.chunks: snap.n_chunks, snap.names.sents: snap.n_units}
         assert qa.ask("Where did the warehouse fire start?").citations[0].doc_id == fire
@@ -456,8 +456,8 @@ def test_the_bench_section_measures_milvus_against_the_embedded_store(milvus, pa
     from articleqa.bench.scale import write_scale_data
 
     embedder = pair[1].embedder
-    texts = [c.text for c in pair[1]._current().chunks(range(pair[1]._current().n_chunks))]
-    base = pair[1]._current().chunk_vectors(slice(None))
+    texts = [c.text for c in pair[1].snapshot().chunks(range(pair[1].snapshot().n_chunks))]
+    base = pair[1].snapshot().chunk_vectors(slice(None))
     data = write_scale_data(tmp_path, base, texts, QUESTIONS[:3], embedder.encode(QUESTIONS[:3]))
     result = run_milvus_section(data, [2000], None, milvus.uri("bench_section"), timeout=1200, progress=False)
     assert result["complete"], result

@@ -17,7 +17,7 @@ import numpy as np
 _NAMES: dict[str, tuple[str, str]] = {
     # The embedder every Assistant in this process shares: loaded once before timing, its sentence-transformers
     # model is the baseline's encoder, and its encode() turns the scale benchmark's questions into vectors.
-    "shared_embedder": ("articleqa.assistant", "shared_embedder"),
+    "shared_embedder": ("articleqa.models", "shared_embedder"),
     # Embedding backends compared against each other (torch / ONNX fp32 / int8) and the baseline's thread pin.
     "Embedder": ("articleqa.embedding", "Embedder"),
     "torch_threads": ("articleqa.embedding", "torch_threads"),

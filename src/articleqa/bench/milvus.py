@@ -112,7 +112,7 @@ def _synthetic(n: int, data: Path, uri: str, work: Path, pid: int | None, seed: 
         entry: dict[str, Any] = {"index_s": round(time.perf_counter() - t, 2)}
         qa = Assistant.open(idx, settings=Settings.from_env(store=store_uri))
         entry["vector_index"] = qa.info()["vector_index"]
-        entry.update(_dense_recall(qa._current(), vectors, queries))
+        entry.update(_dense_recall(qa.snapshot(), vectors, queries))
         entry.update(_ask(qa, meta["questions"][:100])[0])
         entry["client_peak_rss_mb"] = peak_rss_mb()  # build, recall and questions
         entry.update(_add_and_remove_one(qa, meta["texts"]))

@@ -9,6 +9,7 @@ from typing import Any
 
 import gradio as gr
 
+from ..ask import AskRequest
 from ..assistant import Assistant
 from ..errors import ArticleQAError, InputError
 from ..filters import LIST_HINT
@@ -99,10 +100,11 @@ class Ask:
         yield "", chat, session, gr.update(), gr.update()
         history = session["questions"][-HISTORY_TURNS:]
         try:
-            scope, scope_text = ui_filters(only_sources, only_authors, after, before)
+            filters, scope_text = ui_filters(only_sources, only_authors, after, before)
+            request = AskRequest(question, filters, history=tuple(history))
             answer = None
             written = ""
-            for item in self.assistant.stream(question, history=history or None, **scope):
+            for item in self.assistant.stream(request):
                 if isinstance(item, str):  # a language model is writing: show it as it arrives
                     written += item
                     chat[-1] = {"role": "assistant", "content": render_streaming(written)}

@@ -170,15 +170,13 @@ def _filter_values(value: str | Sequence[str] | None) -> list[str]:
 
 def ui_filters(
     sources: str | Sequence[str] | None, authors: str | Sequence[str] | None, after: str | None, before: str | None
-) -> tuple[dict[str, Any], str]:
-    """The filter row's values as ``Assistant.ask`` keyword arguments, and their description for the reply.
+) -> tuple[Filters, str]:
+    """The filter row's values as the question's Filters, and their description for the reply.
 
     A bad date is an InputError naming the box it was typed in."""
     filters = Filters.of(_filter_values(sources), _filter_values(authors), after or None, before or None,
                          after_name="Published after", before_name="Published before")
-    kwargs = {"sources": list(filters.sources) or None, "authors": list(filters.authors) or None,
-              "published_after": filters.after, "published_before": filters.before}
-    return kwargs, filters.describe()
+    return filters, filters.describe()
 
 
 # ---------------------------------------------------------------------------------------------- handlers

@@ -1,16 +1,17 @@
-"""Conversation state: follow-up questions ("Who confirmed it?") rewritten into standalone ones."""
+"""Follow-up questions ("Who confirmed it?") resolved against a chat's earlier turns into standalone requests."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from .answer.about import article_question
-from .answer.shapes import recognise
-from .nlp import WH_WORDS, parse
-from .question import classify, clean_question
-from .records import Answer
+from ..answer.about import article_question
+from ..answer.shapes import recognise
+from ..nlp import WH_WORDS, parse
+from ..question import classify, clean_question
+from ..records import Answer
+from .request import AskRequest
 
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|theirs|he|him|his|she|her|hers|this|that|these|those|there)\b", re.I)
 _LEADING = re.compile(r"^\s*(and|so|but|also|then|ok|okay|what about|how about)\b[\s,]*", re.I)
@@ -122,47 +123,25 @@ def rewrite(question: str, history: Sequence[Turn]) -> str | None:
     return rewritten if rewritten != q else None
 
 
-@dataclass
-class Conversation:
-    """Holds the turns of one chat; each ask() sees the earlier questions and answers."""
+def last_article(turns: Sequence[Turn]) -> str | None:
+    """The article the latest cited answer came from: what "it" means in "Who wrote it?" or "Summarize it"."""
+    for turn in reversed(turns):
+        if turn.answer is not None and turn.answer.citations:
+            return turn.answer.citations[0].doc_id
+    return None
 
-    ask_fn: Callable[..., Answer]
-    turns: list[Turn] = field(default_factory=list)
 
-    def ask(self, question: str, **kwargs: object) -> Answer:
-        question = clean_question(question)  # before the rewrite reads it, not only when it is answered
-        about = article_question(question)
-        if about is not None:
-            # "Who wrote it?" is about the article the chat was last answered from, not a phrase to substitute.
-            standalone = None
-            if about.refers_back and self.last_article is not None:
-                kwargs["about_doc"] = self.last_article
-        elif (shape := recognise(question)).kind == "overview":
-            # "Summarize it", "What happened?": the article the chat was about, unless the question names one.
-            standalone = None
-            if shape.refers_back and self.last_article is not None:
-                kwargs["about_doc"] = self.last_article
-        else:
-            standalone = rewrite(question, self.turns)
-        if standalone:
-            kwargs["asked_as"] = question
-        answer = self.ask_fn(standalone or question, **kwargs)
-        answer.question = question
-        answer.rewritten_question = standalone
-        self.turns.append(Turn(question, standalone or question, answer))
-        return answer
-
-    @property
-    def last_article(self) -> str | None:
-        """The article the latest cited answer came from."""
-        for turn in reversed(self.turns):
-            if turn.answer is not None and turn.answer.citations:
-                return turn.answer.citations[0].doc_id
-        return None
-
-    @property
-    def history(self) -> list[str]:
-        return [t.question for t in self.turns]
-
-    def reset(self) -> None:
-        self.turns.clear()
+def resolve(request: AskRequest, turns: Sequence[Turn]) -> AskRequest:
+    """The request as it stands alone, given the chat's earlier turns: a question about "it" (who wrote it,
+    summarize it) points at the article the chat was about; any other follow-up is rewritten to name what its
+    pronoun or ellipsis means. Nothing is answered here."""
+    question = request.question
+    if (about := article_question(question)) is not None:
+        refers_back = about.refers_back
+    elif (shape := recognise(question)).kind == "overview":
+        refers_back = shape.refers_back
+    else:
+        standalone = rewrite(question, turns)
+        return request.with_(standalone=clean_question(standalone) if standalone else None)
+    article = last_article(turns) if refers_back else None
+    return request.with_(about_doc=article) if article is not None else request
