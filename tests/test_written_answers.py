@@ -197,7 +197,8 @@ def test_the_assistant_streams_pieces_then_an_answer_whose_quotes_are_verified(a
 
 
 def test_both_answers_are_kept_so_eval_can_compare_written_with_extractive(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
-    from articleqa.evaluate import EvalQuestion, _llm_metrics, _Scorer
+    from articleqa.evaluate import EvalQuestion
+    from articleqa.evaluate.scoring import llm_metrics, llm_row
 
     numbering = build_prompt(QUESTION, extractive.passages).numbering
     claim = _said(qa, numbering, min(numbering))
@@ -210,8 +211,8 @@ def test_both_answers_are_kept_so_eval_can_compare_written_with_extractive(qa, e
     assert unsourced.generated_by is None and unsourced.alternative == "Somewhere on the moon."
 
     q = EvalQuestion("q1", QUESTION, [extractive.text], True)
-    rows = [{"answerable": True, "llm": _Scorer._llm_row(q, a, a.text, a.citations)} for a in (written, unsourced)]
+    rows = [{"answerable": True, "llm": llm_row(q, a, a.text, a.citations)} for a in (written, unsourced)]
     assert rows[0]["llm"]["written"] == f"{claim}." and rows[0]["llm"]["extractive"] == extractive.text
     assert rows[1]["llm"]["written"] == "Somewhere on the moon." and rows[1]["llm"]["extractive_f1"] == 1.0
-    metrics = _llm_metrics(rows)
+    metrics = llm_metrics(rows)
     assert metrics["llm.extractive_f1"] == 1.0 and metrics["llm.written_f1"] < 1.0

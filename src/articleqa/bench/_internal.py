@@ -24,9 +24,6 @@ _NAMES: dict[str, tuple[str, str]] = {
     # Files and SQuAD contexts → Documents before the clock starts, so indexing time is not file reading.
     "load_paths": ("articleqa.ingest", "load_paths"),
     "document_from_text": ("articleqa.ingest", "document_from_text"),
-    # The evaluation harness's dataset reader and sampler: the bench asks the same questions eval scores.
-    "load_dataset": ("articleqa.evaluate", "load_dataset"),
-    "sample_questions": ("articleqa.evaluate", "sample_questions"),
     # The reader model's load time, measured on its own.
     "Reader": ("articleqa.answer", "Reader"),
     "find_model_dir": ("articleqa.answer", "find_model_dir"),

@@ -69,10 +69,12 @@ def resolve_paths(
 
 def load_article_corpus(articles: Path, questions_path: Path | None) -> Corpus:
     """The article folder's documents, and the question set's single-turn questions (generic ones if none)."""
+    from ..evaluate import load_dataset  # the bench asks the same questions eval scores
+
     docs = _internal.load_paths([articles]).documents
     questions: list[BenchQuestion] = []
     if questions_path is not None and questions_path.is_file():
-        ds = _internal.load_dataset(questions_path)
+        ds = load_dataset(questions_path)
         questions = [BenchQuestion(q.question, list(q.answers)) for q in ds.questions if not q.history]
     if not questions:
         questions = [BenchQuestion(q, []) for q in FALLBACK_QUESTIONS]
@@ -81,11 +83,13 @@ def load_article_corpus(articles: Path, questions_path: Path | None) -> Corpus:
 
 def load_squad_corpus(path: Path, n_questions: int, seed: int) -> Corpus:
     """Every story of a SQuAD-format file as a Document (text kept verbatim), and a fixed question sample."""
-    ds = _internal.load_dataset(path)
+    from ..evaluate import load_dataset, sample_questions  # the same reader and sampler eval uses
+
+    ds = load_dataset(path)
     docs: dict[str, Any] = {}
     for text, title, source in ds.contexts:
         doc = _internal.document_from_text(text, source=source, title=title, clean=False)
         docs.setdefault(doc.doc_id, doc)
     answerable = [q for q in ds.questions if q.answerable and q.answers]
-    picked = _internal.sample_questions(answerable, n_questions, seed)
+    picked = sample_questions(answerable, n_questions, seed)
     return Corpus(ds.name, list(docs.values()), [BenchQuestion(q.question, list(q.answers)) for q in picked])
