@@ -15,8 +15,15 @@ from pathlib import Path
 import pytest
 
 from articleqa.answer.citations import quote_is_verbatim
-from articleqa.answer.generated import UNSOURCED, answer_from_failure, answer_from_generation
-from articleqa.generate import GenerationDone, GenerationFailed, build_prompt, parse_reply
+from articleqa.answer.written import (
+    UNSOURCED,
+    GenerationDone,
+    GenerationFailed,
+    answer_from_failure,
+    answer_from_generation,
+    build_prompt,
+    parse_reply,
+)
 from articleqa.records import Answer
 from right_answers import WHERE_THE_TALKS_ARE, says_one_of
 
@@ -78,7 +85,7 @@ def test_a_written_answer_with_no_valid_citation_is_replaced_by_the_extractive_o
 
 
 def test_a_claim_its_cited_sentence_does_not_say_is_replaced_by_the_extractive_answer(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
-    from articleqa.answer.generated import UNSUPPORTED
+    from articleqa.answer.written import UNSUPPORTED
 
     numbering = build_prompt(QUESTION, extractive.passages).numbering
     fresh = qa.ask(QUESTION)

@@ -25,15 +25,21 @@ from .answer.about import (
     names_document,
     unnamed_article,
 )
-from .answer.generated import answer_from_failure, answer_from_generation
 from .answer.shapes import ArticleSentences, Explanation, Factoid, ListShape, Overview, ShapeRequest, recognise, unit
-from .answer.shapes.written import written_request
+from .answer.written import (
+    GenerationDone,
+    Generator,
+    GeneratorConfig,
+    TextDelta,
+    answer_from_failure,
+    answer_from_generation,
+    written_request,
+)
 from .chat import Conversation, Turn, rewrite
 from .config import DEFAULT_MODEL, Settings
 from .embedding import Embedder, canonical_model_name
 from .errors import ArticleQAError, InputError, ModelMismatchError
 from .filters import LIST_HINT, DateLike, DocFields, Filters
-from .generate import GenerationDone, Generator, GeneratorConfig, TextDelta
 from .indexing import Prepared, prepare_documents
 from .ingest.language import language_notice, tag_language
 from .progress import Progress, progress_for

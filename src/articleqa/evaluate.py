@@ -70,10 +70,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import metrics as M
 from .answer.citations import quote_is_verbatim
-from .answer.generated import UNSOURCED, UNSUPPORTED
+from .answer.written import UNSOURCED, UNSUPPORTED, strip_markers
 from .config import Settings
 from .errors import ArticleQAError, InputError
-from .generate import strip_markers
 from .ingest.jsonl import iter_jsonl
 
 if TYPE_CHECKING:
