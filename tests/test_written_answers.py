@@ -10,14 +10,29 @@ import re
 import socket
 import subprocess
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from articleqa.answer.citations import quote_is_verbatim
-from articleqa.answer.generated import UNSOURCED, answer_from_failure, answer_from_generation
-from articleqa.generate import GenerationDone, GenerationFailed, build_prompt, parse_reply
-from articleqa.records import Answer
+from articleqa.answer.written import (
+    INSTRUCTIONS,
+    UNSOURCED,
+    GenerationDone,
+    GenerationEvent,
+    GenerationFailed,
+    Generator,
+    GeneratorConfig,
+    Prompt,
+    TextDelta,
+    answer_from_failure,
+    answer_from_generation,
+    build_prompt,
+    parse_reply,
+    write_answer,
+)
+from articleqa.records import Answer, Passage
 from right_answers import WHERE_THE_TALKS_ARE, says_one_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +93,7 @@ def test_a_written_answer_with_no_valid_citation_is_replaced_by_the_extractive_o
 
 
 def test_a_claim_its_cited_sentence_does_not_say_is_replaced_by_the_extractive_answer(qa, extractive: Answer) -> None:  # type: ignore[no-untyped-def]
-    from articleqa.answer.generated import UNSUPPORTED
+    from articleqa.answer.written import UNSUPPORTED
 
     numbering = build_prompt(QUESTION, extractive.passages).numbering
     fresh = qa.ask(QUESTION)
@@ -216,3 +231,69 @@ def test_both_answers_are_kept_so_eval_can_compare_written_with_extractive(qa, e
     assert rows[1]["llm"]["written"] == "Somewhere on the moon." and rows[1]["llm"]["extractive_f1"] == 1.0
     metrics = llm_metrics(rows)
     assert metrics["llm.extractive_f1"] == 1.0 and metrics["llm.written_f1"] < 1.0
+
+
+# ---------------------------------------------------------------- write_answer: the written step as one call
+
+
+class ScriptedWriter(Generator):
+    """A Generator that replays events a script makes from the real prompt, and records what it was asked."""
+
+    def __init__(self, script: Callable[[Prompt], list[GenerationEvent]]) -> None:
+        super().__init__(GeneratorConfig("http://127.0.0.1:9/v1", "scripted"))
+        self.script = script
+        self.asked: list[tuple[str, list[Passage], list[tuple[str, str]]]] = []
+
+    def stream(self, question: str, passages: Sequence[Passage], history: Sequence[tuple[str, str]] = ()) -> Iterator[GenerationEvent]:
+        self.asked.append((question, list(passages), list(history)))
+        yield from self.script(self.prompt(question, passages, history))
+
+
+def _replying(make_reply: Callable[[Prompt], str]) -> Callable[[Prompt], list[GenerationEvent]]:
+    """A script that streams ``make_reply(prompt)`` in three pieces, then its GenerationDone."""
+    def script(prompt: Prompt) -> list[GenerationEvent]:
+        reply = make_reply(prompt)
+        third = len(reply) // 3 + 1
+        pieces: list[GenerationEvent] = [TextDelta(reply[i : i + third]) for i in range(0, len(reply), third)]
+        return [*pieces, GenerationDone(reply, parse_reply(reply, prompt.numbering), prompt, completion_tokens=5,
+                                        ttft_s=0.1, tokens_per_s=10.0, total_s=0.5, attempts=1)]
+    return script
+
+
+def test_write_answer_streams_the_pieces_then_one_written_answer_with_verified_quotes(qa) -> None:  # type: ignore[no-untyped-def]
+    extractive = qa.ask(QUESTION)
+    writer = ScriptedWriter(_replying(lambda p: f"{_said(qa, p.numbering, min(p.numbering))} [{min(p.numbering)}]."))
+    items = list(write_answer(writer, extractive, [("Who is meeting?", "US and Iranian officials [2].")], _text_of(qa)))
+    pieces, answer = items[:-1], items[-1]
+    assert len(pieces) == 3 and all(isinstance(x, str) for x in pieces)
+    assert isinstance(answer, Answer) and answer.generated_by == "scripted" and answer.notice is None
+    assert answer.text.startswith("".join(pieces).split(" [")[0]) and answer.text.endswith("[1].")
+    assert len(answer.citations) == 1 and answer.kind == extractive.kind
+    c = answer.citations[0]
+    assert quote_is_verbatim(qa.document(c.doc_id).text, c.start, c.end, c.quote)
+    asked, passages, history = writer.asked[0]
+    assert asked == (extractive.rewritten_question or QUESTION) and passages == extractive.passages
+    assert history == [("Who is meeting?", "US and Iranian officials [2].")]
+
+
+def test_write_answer_replaces_a_stream_that_broke_with_the_extractive_answer_and_its_notice(qa) -> None:  # type: ignore[no-untyped-def]
+    extractive = qa.ask(QUESTION)
+    writer = ScriptedWriter(lambda p: [TextDelta("Oman"), GenerationFailed(
+        "stream", "the connection closed mid-answer", "http://127.0.0.1:9/v1", partial_text="Oman", prompt=p)])
+    items = list(write_answer(writer, extractive, [], _text_of(qa)))
+    assert items[0] == "Oman" and len(items) == 2
+    answer = items[-1]
+    assert isinstance(answer, Answer) and answer.generated_by is None and answer.text == extractive.text
+    assert answer.notice and "stopped mid-answer" in answer.notice and "http://127.0.0.1:9/v1" in answer.notice
+
+
+def test_write_answer_writes_a_list_from_its_verified_sentences_and_keeps_the_list_kind(qa) -> None:  # type: ignore[no-untyped-def]
+    extractive = qa.ask("Who voted against the contract?")
+    assert extractive.kind == "list" and extractive.parts
+    writer = ScriptedWriter(_replying(lambda p: f"- Maureen Pryce [{min(p.numbering)}]\n- Owen Tasker [{min(p.numbering)}]"))
+    answer = list(write_answer(writer, extractive, [], _text_of(qa)))[-1]
+    asked, passages, _ = writer.asked[0]
+    assert INSTRUCTIONS["list"] in asked
+    assert {(p.chunk.start, p.chunk.end) for p in passages} == {(c.start, c.end) for c in extractive.citations}
+    assert isinstance(answer, Answer) and answer.generated_by == "scripted", answer.notice
+    assert answer.kind == "list" and answer.parts == []  # the model's lines are the list now, not the reader's parts

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .answer import Reader, find_model_dir
+from .answer.written import Generator, GeneratorConfig
 from .config import DEFAULT_MODEL, Settings
 from .embedding import Embedder, canonical_model_name
 from .errors import InputError
-from .generate import Generator, GeneratorConfig
 
 _LOCK = threading.Lock()
 _EMBEDDERS: dict[tuple[str, int, str, str], Embedder] = {}

@@ -8,22 +8,19 @@
 * scope (:mod:`.scope`): document ids and filters become the documents the question may search;
 * article question / overview (:mod:`.whole`): from document records and whole articles;
 * passages (:mod:`.passages`): retrieve → read → shape (list, explanation) → verify every quote;
-* written answer (:mod:`articleqa.generate`): with a language model configured, it writes the answer from the
+* written answer (:mod:`articleqa.answer.written`): with a language model configured, it writes the answer from the
   same verified passages (or the shape's own verified sentences), streamed.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterator, Sequence
 
 from ..answer.about import article_question
-from ..answer.generated import answer_from_failure, answer_from_generation
 from ..answer.shapes import recognise
-from ..answer.shapes.written import written_request
+from ..answer.written import write_answer
 from ..config import Settings
-from ..generate import GenerationDone, TextDelta
 from ..live import LiveIndex, document_texts
 from ..models import Models
 from ..records import Answer
@@ -34,8 +31,6 @@ from .passages import PassageAnswers
 from .request import AskRequest
 from .scope import Scoper
 from .whole import WholeArticles
-
-log = logging.getLogger(__name__)
 
 
 class AskPipeline:
@@ -96,22 +91,5 @@ class AskPipeline:
 
     def _written(self, extractive: Answer, earlier: Sequence[tuple[str, str]]) -> Iterator[str | Answer]:
         """The language model's answer over the passages the extractive answer was built from."""
-        generator = self.models.generator
-        assert generator is not None
-        text_of = document_texts(self.live.current())
-        asked = extractive.rewritten_question or extractive.question
-        passages = extractive.passages
-        shaped = written_request(extractive)
-        if shaped is not None:  # a list, explanation or overview: written from the shape's own verified sentences
-            asked, passages = shaped
-        for event in generator.stream(asked, passages, earlier):
-            if isinstance(event, TextDelta):
-                yield event.text
-            elif isinstance(event, GenerationDone):
-                written = answer_from_generation(event, extractive, passages, text_of, generator.config.model)
-                if written.generated_by:
-                    written.kind, written.parts = extractive.kind, []
-                yield written
-            else:
-                log.warning("%s", event.notice)
-                yield answer_from_failure(event, extractive)
+        assert self.models.generator is not None
+        yield from write_answer(self.models.generator, extractive, earlier, document_texts(self.live.current()))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..answer.generated import UNSOURCED, UNSUPPORTED
+from ..answer.written import UNSOURCED, UNSUPPORTED
 from ..config import Settings
 from .common import median, summarize
 

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import metrics as M
 from ..answer.citations import quote_is_verbatim
-from ..answer.generated import UNSOURCED, UNSUPPORTED
-from ..generate import strip_markers
+from ..answer.written import UNSOURCED, UNSUPPORTED, strip_markers
 from .datasets import SHAPES, EvalQuestion
 
 if TYPE_CHECKING:

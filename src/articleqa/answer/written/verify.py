@@ -3,8 +3,8 @@
 The model only cites sentence numbers; the quotes are the stored sentences those numbers stand for, checked
 verbatim at their offsets like every extractive citation. The highlighted phrase inside a cited sentence comes
 from the span reader (the extractive answer), never from the model. A written answer left with no verified
-citation, or whose claims the cited sentences do not bear out (``support.py``), is not shown as sourced: the
-extractive answer replaces it, with a notice that says why.
+citation, or whose claims the cited sentences do not bear out (``answer/support.py``), is not shown as sourced:
+the extractive answer replaces it, with a notice that says why. See docs/written-answers.md.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..generate import GenerationDone, GenerationFailed, NumberedSentence
-from ..records import Answer, Citation, Passage
-from . import NOT_FOUND
-from .citations import verify_citations
-from .support import check_claims, first_unsupported, is_supported
+from ...records import Answer, Citation, Passage
+from .. import NOT_FOUND
+from ..citations import verify_citations
+from ..support import check_claims, first_unsupported, is_supported
+from .events import GenerationDone, GenerationFailed
+from .prompt import NumberedSentence
 
 UNSOURCED = "cited no sentence of the articles"
 UNSUPPORTED = "is not supported by the sentences it cited"
@@ -99,4 +100,5 @@ def fallback(extractive: Answer, notice: str, timings: dict[str, float] | None =
 
 
 def answer_from_failure(failed: GenerationFailed, extractive: Answer) -> Answer:
+    """The extractive answer, with the failure's one-line notice: a broken server never costs the user an answer."""
     return fallback(extractive, failed.notice)

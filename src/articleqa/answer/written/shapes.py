@@ -2,7 +2,8 @@
 
 The model sees only the sentences the extractive shape chose and verified (the overview's sentences, the list
 items' sentences, the explanation's sentence), numbered as usual, and an instruction for the shape; its claims are
-then checked against them like any written answer (``answer/support.py``)."""
+then checked against them like any written answer (``answer/support.py``). Lives with the written answer rather
+than with the shapes because it is the written answer's input, never a shape's. See docs/written-answers.md."""
 
 from __future__ import annotations
 
@@ -34,5 +35,3 @@ def written_request(answer: Answer) -> tuple[str, list[Passage]] | None:
     asked = answer.rewritten_question or answer.question
     return f"{asked}\n{INSTRUCTIONS[answer.kind]}", passages
 
-
-__all__ = ["INSTRUCTIONS", "written_request"]
