@@ -25,33 +25,34 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="articleqa", description="Ask questions about your articles; answers come with verbatim quotes.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _llm_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--llm-url", default=None, metavar="URL",
+                    help="an OpenAI-compatible server writes the answer, e.g. http://127.0.0.1:8080/v1 "
+                         "(off by default; key from ARTICLEQA_LLM_API_KEY)")
+    sp.add_argument("--llm-model", default=None, metavar="NAME", help="the model that server serves")
 
-    def llm(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--llm-url", default=None, metavar="URL",
-                        help="an OpenAI-compatible server writes the answer, e.g. http://127.0.0.1:8080/v1 "
-                             "(off by default; key from ARTICLEQA_LLM_API_KEY)")
-        sp.add_argument("--llm-model", default=None, metavar="NAME", help="the model that server serves")
 
-    def index_dir(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--index-dir", default=None, help="index folder (default: ./index or ARTICLEQA_INDEX_DIR)")
-        sp.add_argument("--store", default=None, metavar="URI",
-                        help="keep the index on a Milvus server instead: milvus://HOST:PORT[/COLLECTION] "
-                             "(token from ARTICLEQA_MILVUS_TOKEN; default: the embedded index in --index-dir)")
+def _index_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--index-dir", default=None, help="index folder (default: ./index or ARTICLEQA_INDEX_DIR)")
+    sp.add_argument("--store", default=None, metavar="URI",
+                    help="keep the index on a Milvus server instead: milvus://HOST:PORT[/COLLECTION] "
+                         "(token from ARTICLEQA_MILVUS_TOKEN; default: the embedded index in --index-dir)")
 
+
+def _add_index(sub: Any) -> None:
     sp = sub.add_parser("index", help="add files or folders to the index")
     sp.add_argument("paths", nargs="*", metavar="PATH")
-    index_dir(sp)
+    _index_options(sp)
     sp.add_argument("--model", default=None, help="sentence-transformers model name or path")
     sp.add_argument("--rebuild", action="store_true", help="discard the existing index first (re-reads its sources)")
     sp.add_argument("--json", action="store_true", help="print the report as JSON")
     sp.add_argument("--no-progress", action="store_true")
 
+
+def _add_ask(sub: Any) -> None:
     sp = sub.add_parser("ask", help="ask one question")
     sp.add_argument("question")
-    index_dir(sp)
+    _index_options(sp)
     sp.add_argument("--history", nargs="*", default=None, metavar="Q", help="earlier questions of the chat, oldest first")
     sp.add_argument("--doc-id", action="append", default=None, dest="doc_ids", help="only search this document")
     sp.add_argument("--source", action="append", default=None, dest="sources", metavar="S",
@@ -64,26 +65,28 @@ def _parser() -> argparse.ArgumentParser:
                     help="only documents published on or before DATE (YYYY-MM-DD, YYYY-MM or YYYY)")
     sp.add_argument("--top-k", type=int, default=None)
     sp.add_argument("--json", action="store_true", help="print the Answer as JSON")
-    llm(sp)
+    _llm_options(sp)
 
+
+def _add_library(sub: Any) -> None:
     sp = sub.add_parser("docs", help="list indexed documents")
-    index_dir(sp)
+    _index_options(sp)
     sp.add_argument("--json", action="store_true")
-
     sp = sub.add_parser("remove", help="remove a document by id")
     sp.add_argument("doc_id")
-    index_dir(sp)
-
+    _index_options(sp)
     sp = sub.add_parser("serve", help="start the web UI")
-    index_dir(sp)
+    _index_options(sp)
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=7860)
     sp.add_argument("--auth", default=None, help="user:password for the login (or ARTICLEQA_AUTH)")
-    llm(sp)
+    _llm_options(sp)
 
+
+def _add_eval(sub: Any) -> None:
     sp = sub.add_parser("eval", help="score answers over a question set or a SQuAD-format dataset")
     sp.add_argument("--dataset", required=True)
-    index_dir(sp)
+    _index_options(sp)
     sp.add_argument("--out", default=None, help="report folder (default: eval/reports/<dataset name>)")
     sp.add_argument("--limit", type=int, default=None)
     sp.add_argument("--seed", type=int, default=0)
@@ -92,10 +95,12 @@ def _parser() -> argparse.ArgumentParser:
                     help="SQuAD-format datasets: score each question within its own story, over the whole corpus, "
                          "or both (default; one of them halves the time, e.g. with --llm-url)")
     sp.add_argument("--json", action="store_true", help="print report.json")
-    llm(sp)
+    _llm_options(sp)
 
+
+def _add_bench(sub: Any) -> None:
     sp = sub.add_parser("bench", help="run the benchmarks and write bench.json / bench.md")
-    index_dir(sp)
+    _index_options(sp)
     sp.add_argument("--out", default="bench")
     sp.add_argument("--quick", action="store_true", help="small scales only (a smoke run)")
     sp.add_argument("--load", action="store_true", help="also run the concurrent-users load test")
@@ -110,7 +115,14 @@ def _parser() -> argparse.ArgumentParser:
                     help="add the Milvus section: NewsQA and 100k/1M synthetic chunks on Milvus vs embedded FAISS "
                          "(on --store's server, else one started here in `unshare -n`, which needs root)")
     sp.add_argument("--milvus-sizes", default=None, metavar="N,N", help="synthetic sizes of that section")
-    llm(sp)
+    _llm_options(sp)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="articleqa", description="Ask questions about your articles; answers come with verbatim quotes.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in (_add_index, _add_ask, _add_library, _add_eval, _add_bench):
+        add(sub)
     return p
 
 

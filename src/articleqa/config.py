@@ -23,7 +23,7 @@ BUNDLED_MODEL_ALIASES = frozenset(
 
 @dataclass(frozen=True)
 class Settings:
-    """Tunable behaviour. Defaults are the measured best; see README for what each does."""
+    """Tunable behaviour. Defaults are the measured best; docs/settings.md says what each does."""
 
     model: str = field(
         default="",
@@ -42,7 +42,7 @@ class Settings:
     chunk_overlap_tokens: int = field(default=30, metadata={"help": "tokens of trailing sentences repeated"})
     top_k: int = field(default=5, metadata={"help": "passages returned with an answer"})
     candidates: int = field(default=50, metadata={"help": "candidates per retriever before fusion"})
-    fusion: str = field(default="weighted", metadata={"help": "weighted | rrf | dense | bm25 (measured: README)"})
+    fusion: str = field(default="weighted", metadata={"help": "weighted | rrf | dense | bm25 (measured: docs/architecture.md)"})
     fusion_weight: float = field(default=0.6, metadata={"help": "dense weight for weighted fusion"})
     sentence_weight: float = field(
         default=0.5, metadata={"help": "share of a chunk's best sentence in its dense score (0: pooled vector only)"}
@@ -54,7 +54,7 @@ class Settings:
         default="", metadata={"help": "folder of the trained span reader (default: models/reader of this checkout)"}
     )
     read_passages: int = field(
-        default=2, metadata={"help": "best passages the reader reads per question (2 meets the 40 ms p50; README)"}
+        default=2, metadata={"help": "best passages the reader reads per question (2 meets the 40 ms p50; docs/benchmarks.md)"}
     )
     reader_threads: int = field(
         default=2, metadata={"help": "CPU threads one question's reading may use (2: 49 ms vs 69 ms for 3 passages)"}

@@ -1,4 +1,4 @@
-"""Typed records that flow one way through the pipeline (see DESIGN.md, "Records").
+"""Typed records that flow one way through the pipeline (see docs/architecture.md).
 
 Every record is a plain dataclass that round-trips through ``to_dict``/``from_dict`` so the
 CLI's ``--json``, the UI's API endpoint and the evaluation report all share one shape.
@@ -197,7 +197,7 @@ def confidence_label(confidence: float) -> str:
     return next(label for floor, label in CONFIDENCE_BANDS if confidence >= floor)
 
 
-# The shapes an answer comes in (DESIGN.md): a short span, several spans, the clause that gives a reason or
+# The shapes an answer comes in (docs/answers.md): a short span, several spans, the clause that gives a reason or
 # a manner, a short extractive summary, or a field of the article's own record.
 ANSWER_KINDS = ("factoid", "list", "explanation", "overview", "article")
 

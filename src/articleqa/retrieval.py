@@ -52,57 +52,26 @@ def _sentences_of(snapshot: Snapshot, row: int, query_vector: np.ndarray) -> lis
     return [SentenceScore(int(a), int(b), float(sim)) for (a, b), sim in zip(np.asarray(spans), sims, strict=True)]
 
 
-def retrieve(
-    snapshot: Snapshot,
-    question: str,
-    query_vector: np.ndarray,
-    *,
-    k: int,
-    candidates: int = 50,
-    method: str = "rrf",
-    dense_weight: float = 0.5,
-    sentence_weight: float = 0.5,
-    doc_ids: Sequence[str] | None = None,
-) -> Retrieval:
-    timings: dict[str, float] = {}
-    rows = snapshot.rows_for_documents(list(doc_ids)) if doc_ids is not None else None
-
-    t0 = time.perf_counter()
-    dense_rows, dense_scores = (
-        snapshot.search_dense(query_vector, candidates, rows) if method != "bm25" else (np.zeros(0, np.int64), [])
-    )
-    t1 = time.perf_counter()
-    lex_rows, lex_scores = (
-        snapshot.search_lexical(question, candidates, rows) if method != "dense" else (np.zeros(0, np.int64), [])
-    )
-    t2 = time.perf_counter()
-    timings["dense_search"] = (t1 - t0) * 1000
-    timings["bm25"] = (t2 - t1) * 1000
-
-    dense = {int(r): float(s) for r, s in zip(dense_rows, dense_scores, strict=True)}
-    lexical = {int(r): float(s) for r, s in zip(lex_rows, lex_scores, strict=True)}
-    # Rows found by BM25 alone still get a dense score: fusion then compares like with like.
-    missing = [r for r in lexical if r not in dense] if method != "bm25" else []
+def _with_dense_scores(snapshot: Snapshot, rows: Sequence[int], dense: dict[int, float], query_vector: np.ndarray) -> None:
+    """Rows without a dense score get their chunk's similarity: fusion then compares like with like."""
+    missing = [r for r in rows if r not in dense]
     if missing:
         sims = snapshot.chunk_similarities(missing, query_vector)
         dense.update({r: float(s) for r, s in zip(missing, sims, strict=True)})
-    best_sentence: dict[int, float] = {}
-    if snapshot.has_sentences and method != "bm25" and sentence_weight > 0:
-        # A chunk is as relevant as its pooled meaning and its best sentence: one precise sentence in a
-        # long chunk is the usual home of a short answer.
-        rows_ = list(dense)
-        best = snapshot.best_sentence_similarities(rows_, query_vector)
-        assert best is not None
-        best_sentence = {r: float(b) for r, b in zip(rows_, best, strict=True)}
-        dense = {r: (1 - sentence_weight) * dense[r] + sentence_weight * best_sentence[r] for r in rows_}
-    fused = fuse(dense, lexical, method, dense_weight)
-    top = sorted(fused, key=lambda r: (-fused[r], r))[:k]
-    missing = [r for r in top if r not in dense]
-    if missing:
-        sims = snapshot.chunk_similarities(missing, query_vector)
-        dense.update({r: float(s) for r, s in zip(missing, sims, strict=True)})
-    t3 = time.perf_counter()
-    timings["sentence_search"] = (t3 - t2) * 1000
+
+
+def _with_best_sentence(snapshot: Snapshot, dense: dict[int, float], query_vector: np.ndarray,
+                        sentence_weight: float) -> dict[int, float]:
+    """A chunk is as relevant as its pooled meaning and its best sentence: one precise sentence in a long chunk
+    is the usual home of a short answer."""
+    rows = list(dense)
+    best = snapshot.best_sentence_similarities(rows, query_vector)
+    assert best is not None
+    return {r: (1 - sentence_weight) * dense[r] + sentence_weight * float(b) for r, b in zip(rows, best, strict=True)}
+
+
+def _passages(snapshot: Snapshot, top: list[int], fused: dict[int, float], dense: dict[int, float],
+              lexical: dict[int, float], query_vector: np.ndarray) -> list[Passage]:
     chunks = snapshot.chunks(top)
     meta = snapshot.document_meta([c.doc_id for c in chunks])
     passages = [
@@ -119,5 +88,44 @@ def retrieve(
     if snapshot.has_sentences:
         for p, row in zip(passages, top, strict=True):
             p.sentences = _sentences_of(snapshot, row, query_vector)
+    return passages
+
+
+def retrieve(
+    snapshot: Snapshot,
+    question: str,
+    query_vector: np.ndarray,
+    *,
+    k: int,
+    candidates: int = 50,
+    method: str = "rrf",
+    dense_weight: float = 0.5,
+    sentence_weight: float = 0.5,
+    doc_ids: Sequence[str] | None = None,
+) -> Retrieval:
+    """The top ``k`` passages by ``method`` (rrf, weighted, dense, bm25), searched only within ``doc_ids`` when
+    given (restricted before ranking, not filtered after)."""
+    timings: dict[str, float] = {}
+    rows = snapshot.rows_for_documents(list(doc_ids)) if doc_ids is not None else None
+    none = (np.zeros(0, np.int64), [])
+    t0 = time.perf_counter()
+    dense_rows, dense_scores = snapshot.search_dense(query_vector, candidates, rows) if method != "bm25" else none
+    t1 = time.perf_counter()
+    lex_rows, lex_scores = snapshot.search_lexical(question, candidates, rows) if method != "dense" else none
+    t2 = time.perf_counter()
+    timings["dense_search"] = (t1 - t0) * 1000
+    timings["bm25"] = (t2 - t1) * 1000
+    dense = {int(r): float(s) for r, s in zip(dense_rows, dense_scores, strict=True)}
+    lexical = {int(r): float(s) for r, s in zip(lex_rows, lex_scores, strict=True)}
+    if method != "bm25":
+        _with_dense_scores(snapshot, list(lexical), dense, query_vector)
+        if snapshot.has_sentences and sentence_weight > 0:
+            dense = _with_best_sentence(snapshot, dense, query_vector, sentence_weight)
+    fused = fuse(dense, lexical, method, dense_weight)
+    top = sorted(fused, key=lambda r: (-fused[r], r))[:k]
+    _with_dense_scores(snapshot, top, dense, query_vector)
+    t3 = time.perf_counter()
+    timings["sentence_search"] = (t3 - t2) * 1000
+    passages = _passages(snapshot, top, fused, dense, lexical, query_vector)
     timings["fusion"] = (time.perf_counter() - t3) * 1000
     return Retrieval(passages, timings)

@@ -10,7 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .dates import find_date, parse_date
+from .bylines import INLINE_DATELINE, INLINE_DATELINE_DASHED, byline_author, closing_date, meta_line
+from .dates import parse_date
 
 # Heuristic limits, named so the rules below read as sentences.
 _HEADLINE_MAX_WORDS = 20
@@ -46,101 +47,6 @@ def clean_text(text: str) -> str:
 
 # --------------------------------------------------------------------------------------------------
 # bylines, datelines, headlines, furniture
-
-_NAME_PARTICLES = frozenset(
-    {"de", "da", "del", "della", "der", "di", "du", "la", "le", "van", "von", "bin", "al", "ibn"}
-)
-_NAME_TOKEN = re.compile(r"^[A-Z][\w'\u2019.-]*$|^[A-Z]\.$")
-_BYLINE = re.compile(
-    r"^(?:(?:written|reported|story|words|text)\s+)?by[:\s]\s*(?P<names>.+?)\s*$|^authors?:\s*(?P<names2>.+?)\s*$",
-    re.IGNORECASE,
-)
-_NAME_SPLIT = re.compile(r"\s*(?:,\s*and\s+|,|\band\b|&)\s*", re.IGNORECASE)
-
-
-def _looks_like_name(name: str) -> bool:
-    """One to five capitalised words (particles like "de", "van" aside): a person, not a phrase."""
-    tokens = name.split()
-    if not 1 <= len(tokens) <= 5:
-        return False
-    capitalised = 0
-    for tok in tokens:
-        if tok.lower() in _NAME_PARTICLES:
-            continue
-        if not _NAME_TOKEN.match(tok):
-            return False
-        capitalised += 1
-    return capitalised >= 1
-
-
-def _byline_author(line: str) -> str | None:
-    """ "By Jane Doe and John Smith" → "Jane Doe and John Smith"; None unless the line is only a byline."""
-    m = _BYLINE.match(line.strip())
-    if not m:
-        return None
-    names = (m.group("names") or m.group("names2") or "").strip().rstrip(".")
-    names = re.sub(r"\s+", " ", names)
-    if not names or len(names) > 120:
-        return None
-    if names.isupper():  # "BY JANE DOE" → "Jane Doe"
-        names = " ".join(w.capitalize() if w.lower() != "and" else "and" for w in names.split())
-    parts = [p for p in _NAME_SPLIT.split(names) if p]
-    if not parts or not all(_looks_like_name(p) for p in parts):
-        return None
-    return names
-
-
-_META_LABEL = re.compile(
-    r"\b(?:last\s+updated|last\s+modified|updated|modified|edited|published|posted|date|dated|on|at|first)\b|"
-    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\b|"
-    r"\b\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4}\b)?|\b[ap]\.?m\.?(?=\W|$)|"
-    # what news sites print beside a date: reading time ("4 min read") and relative times ("2 hours ago")
-    r"\b\d+\s*-?\s*min(?:ute)?s?\s+read\b|\b\d+\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b",
-    re.IGNORECASE,
-)
-_META_PUNCT = re.compile(r"[\s:|,\u2022\u00b7\u2014\u2013/()\[\]]+|(?<!\w)-+|-+(?!\w)")
-
-
-def _meta_line(line: str) -> tuple[str | None, str | None] | None:
-    """A byline/dateline line near the top → (author, iso_date); None when the line is article text."""
-    stripped = line.strip()
-    if not stripped or len(stripped.split()) > 16:
-        return None
-    author = _byline_author(stripped)
-    if author:
-        return author, None
-    hit = find_date(stripped)
-    if not hit:
-        return None
-    iso, m = hit
-    rest = stripped[: m.start()] + " " + stripped[m.end() :]
-    leftover = _META_PUNCT.sub(" ", _META_LABEL.sub(" ", rest)).strip()
-    if not leftover:  # "Published: January 5, 2026", "Updated Mon 5 Jan 2026 10:30 GMT"
-        return None, iso
-    author = _byline_author(leftover)  # "By Jane Doe | January 5, 2026"
-    if author:
-        return author, iso
-    if leftover.isupper() and len(leftover.split()) <= 4:  # "WASHINGTON, January 5, 2026"
-        return None, iso
-    return None
-
-
-_INLINE_DATELINE = re.compile(r"^[A-Z][A-Z .,'\u2019()-]{1,40}?[,\s]\s*(?P<date>.{6,30}?)\s*[\u2014\u2013-]{1,2}\s")
-# "MUSCAT, Oman (AP) — Jan. 5, 2026 — …": a capitalised place (and agency), a dash, the date, a dash.
-_INLINE_DATELINE_DASHED = re.compile(
-    r"^[A-Z]{2,}[A-Za-z .,'\u2019()-]{0,50}?\s[\u2014\u2013-]{1,2}\s+(?P<date>[^\n\u2014\u2013]{6,30}?)\s+[\u2014\u2013-]{1,2}\s"
-)
-
-
-def _closing_date(body: str) -> str | None:
-    """The date of a closing dateline ("Published January 5, 2026" as the last line), which stays in the text
-    (a reader may ask when it was published); None when the last line is prose or has no date."""
-    lines = [line for line in body.split("\n") if line.strip()]
-    if len(lines) < 2:
-        return None
-    hit = _meta_line(lines[-1])
-    return hit[1] if hit else None
-
 
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
@@ -178,11 +84,11 @@ def _strip_footer(lines: list[str]) -> tuple[list[str], str | None, int, str | N
     if i < 0:
         return lines, None, 0, None
     if len(run) < _FURNITURE_MIN_LINES:
-        return lines, next((a for a in (_byline_author(lines[j]) for j in run) if a), None), 0, None
-    byline = next((j for j in reversed(run) if _byline_author(lines[j])), None)
+        return lines, next((a for a in (byline_author(lines[j]) for j in run) if a), None), 0, None
+    byline = next((j for j in reversed(run) if byline_author(lines[j])), None)
     if byline is None:
         return lines[: i + 1], None, len(run), None
-    return lines[: i + 1], _byline_author(lines[byline]), len(run), lines[byline].strip()
+    return lines[: i + 1], byline_author(lines[byline]), len(run), lines[byline].strip()
 
 
 def _strip_top_widget(lines: list[str]) -> tuple[list[str], int]:
@@ -200,7 +106,7 @@ def _strip_top_widget(lines: list[str]) -> tuple[list[str], int]:
                 len(line.split()) > _TOP_WIDGET_MAX_WORDS
                 or _is_sentence(line)
                 or LIST_ITEM.match(line)
-                or _meta_line(line)
+                or meta_line(line)
             ):
                 break
             count += 1
@@ -307,7 +213,7 @@ def _closing_byline_index(lines: list[str]) -> int | None:
     for j in range(len(lines) - 1, -1, -1):
         if not lines[j].strip():
             continue
-        if _byline_author(lines[j]):
+        if byline_author(lines[j]):
             return j
         if not is_furniture(lines[j]):
             return None
@@ -334,7 +240,7 @@ def _field_lines(text: str, lines: list[str], stated: dict[int, list[str]]) -> d
 
 def _closing_line(text: str) -> tuple[int, int] | None:
     """The span of a closing dateline line ("Published January 5, 2026"), when the text ends with one."""
-    if _closing_date(text) is None:
+    if closing_date(text) is None:
         return None
     start = text.rstrip().rfind("\n") + 1
     return start, len(text.rstrip())
@@ -353,11 +259,11 @@ def _headline_at(lines: list[str], title: str | None) -> int | None:
     if title:
         return first if _norm_key(head) == _norm_key(title) else None
     nxt = first + 1
-    stands_alone = nxt >= len(lines) or not lines[nxt].strip() or bool(_meta_line(lines[nxt]))
+    stands_alone = nxt >= len(lines) or not lines[nxt].strip() or bool(meta_line(lines[nxt]))
     continues = nxt < len(lines) and lines[nxt].lstrip()[:1].islower()
     is_title_line = (
         _looks_like_headline(head)
-        and not _meta_line(head)
+        and not meta_line(head)
         and (stands_alone or (_title_case_ratio(head) >= 0.75 and not continues))
     )
     return first if is_title_line else None
@@ -379,7 +285,7 @@ def _top_meta(lines: list[str], head: int | None) -> tuple[str | None, str | Non
         if not line.strip() or i == head:
             continue
         seen += 1
-        meta_hit = _meta_line(line)
+        meta_hit = meta_line(line)
         if meta_hit and (meta_hit[0] or meta_hit[1]) and any(x.strip() for x in lines[i + 1 :]):
             a, d = meta_hit
             if (a and top_author) or (d and top_date):
@@ -396,10 +302,10 @@ def _top_meta(lines: list[str], head: int | None) -> tuple[str | None, str | Non
 def _text_date(body: str) -> str | None:
     """The date a dateline inside the text states: an opening "PLACE, date —" or a closing "Published …"
     line (both stay in the text)."""
-    for dateline in (_INLINE_DATELINE, _INLINE_DATELINE_DASHED):
+    for dateline in (INLINE_DATELINE, INLINE_DATELINE_DASHED):
         m = dateline.match(body)
         if m:
             found = parse_date(m.group("date"))
             if found:
                 return found
-    return _closing_date(body)
+    return closing_date(body)
