@@ -73,12 +73,7 @@ class Scorer:
             }
         correct = bool(q.answerable and a.answerable and (scores["f1"] or 0.0) >= CORRECT_F1)
         return {
-            "id": q.id,
-            "setting": setting,
-            "question": q.question,
-            "history": list(q.history),
-            "doc_id": q.doc_id,
-            "gold": list(q.answers),
+            **question_fields(q, setting),
             "answer": a.text,
             "answerable": q.answerable,
             "predicted_answerable": bool(a.answerable),
@@ -175,6 +170,12 @@ def _shape_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def question_fields(q: EvalQuestion, setting: str) -> dict[str, Any]:
+    """What every report row says about its question, answered or failed."""
+    return {"id": q.id, "setting": setting, "question": q.question, "history": list(q.history), "doc_id": q.doc_id,
+            "gold": list(q.answers)}
+
+
 def error_row(q: EvalQuestion, setting: str, latency_ms: float, exc: BaseException) -> dict[str, Any]:
     # One failing question must not sink a 15-minute run; it is scored as a wrong, unanswered question.
     empty = (
@@ -183,12 +184,7 @@ def error_row(q: EvalQuestion, setting: str, latency_ms: float, exc: BaseExcepti
         else dict.fromkeys(("em", "f1", "hit_at_1", "rr"))
     )
     return {
-        "id": q.id,
-        "setting": setting,
-        "question": q.question,
-        "history": list(q.history),
-        "doc_id": q.doc_id,
-        "gold": list(q.answers),
+        **question_fields(q, setting),
         "answer": "",
         "answerable": q.answerable,
         "predicted_answerable": False,
