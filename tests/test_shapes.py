@@ -3,15 +3,16 @@ shaped answer is verbatim article text at its offsets, cited by the sentence tha
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from articleqa.answer.citations import quote_is_verbatim
 from articleqa.answer.generated import answer_from_generation
-from articleqa.answer.shapes import recognise
+from articleqa.answer.shapes import ArticleSentences, Overview, recognise
 from articleqa.answer.shapes.written import INSTRUCTIONS, written_request
 from articleqa.generate import GenerationDone, build_prompt, parse_reply
 from articleqa.metrics import overview_coverage, set_scores
-from articleqa.records import Answer
+from articleqa.records import Answer, Document
 from articleqa.ui.render import render_answer
 
 
@@ -177,3 +178,33 @@ def test_overview_coverage_counts_key_sentences_stated() -> None:
     keys = ["The council voted 7 to 2 to award the contract.", "Construction begins in June."]
     assert overview_coverage(["The council voted 7 to 2 to award the contract on Monday."], keys) == 0.5
     assert overview_coverage([], keys) == 0.0
+
+
+def _article(sentences: list[str]) -> ArticleSentences:
+    """An article of the given sentences, one space apart, with no stored vectors (word-overlap similarity)."""
+    text, spans = "", []
+    for s in sentences:
+        spans.append((len(text), len(text) + len(s)))
+        text += s + " "
+    return ArticleSentences(Document("d", "Headline", text.strip()), spans, np.zeros((0, 0), dtype=np.float32))
+
+
+def test_an_overview_prefers_a_sentence_that_names_its_subject_to_one_that_points_back() -> None:
+    article = _article([
+        "The harbour board approved a new ferry terminal for the island town on Monday evening.",
+        "The board said the terminal would open to passengers in the spring of next year.",
+        "They said the new terminal would cost the island town about four million pounds in total.",
+        "Island council leaders said the new terminal would cost the town about four million pounds.",
+        "Fishing crews welcomed the plan at a crowded meeting in the old market hall.",
+        "A local baker sold pies outside the hall while the meeting ran late into the night.",
+    ])
+    chosen = [article.text(i) for i in Overview(min_sentences=3, max_sentences=3).select(article)]
+    assert chosen[0].startswith("The harbour board")  # the lead always opens
+    assert any(t.startswith("Island council leaders") for t in chosen)
+    assert not any(t.startswith("They said") for t in chosen)
+
+
+def test_an_overview_of_a_long_article_takes_more_sentences_than_of_a_short_one() -> None:
+    overview = Overview()
+    assert overview.sentences_for(4) == 4 and overview.sentences_for(11) == 4
+    assert overview.sentences_for(12) == 5 and overview.sentences_for(40) == 5
