@@ -1,10 +1,11 @@
 """List: every party or thing the top passages name as an answer, deduplicated, in text order, each quoted.
 
 Candidates come from two readings: the reader run over each of the sentences closest to the question (a span it
-prefers to "no answer" in that sentence is an answer that sentence supports), and the grammar — a noun phrase
-whose head is the noun the question asks for ("Which countries …" → "at least nine countries in the region"),
-or the doer of the question's verb ("Who urged …" → the subject of "urge", or who an "urgent lobbying" came
-from). Each candidate is widened to its whole noun phrase and must fill the role the question asks for: when
+prefers to "no answer" in that sentence, backed at least a quarter as much as its best span, is an answer that
+sentence supports — from a sentence that says the asked noun or verb, where some do), and the grammar — a noun
+phrase whose head is the noun the question asks for ("Which countries …" → "at least nine countries in the
+region"; "bidders" for "Which companies bid …"), or the doer of the question's verb ("Who urged …" → the subject of
+"urge", or who an "urgent lobbying" came from; "What sources pay …" → the agents of "paid for by"). Each candidate is widened to its whole noun phrase and must fill the role the question asks for: when
 the wh-word is the subject, the object of a verb ("pressed [the Trump administration]") is not an answer.
 Coordinated names are separate items ("Maureen Pryce and Owen Tasker" → two); a coordinated modifier is one
 party ("Arab and Muslim leaders"). One item left is no list: the factoid answer stands.
