@@ -3,10 +3,14 @@ shaped answer is verbatim article text at its offsets, cited by the sentence tha
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from articleqa.answer.citations import quote_is_verbatim
-from articleqa.answer.shapes import recognise
+from articleqa.answer.shapes import ArticleSentences, Overview, recognise
+from articleqa.answer.shapes.clauses import noun_phrase
+from articleqa.answer.shapes.listing import _asked
+from articleqa.answer.shapes.parties import split_items, verb_stem
 from articleqa.answer.written import (
     INSTRUCTIONS,
     GenerationDone,
@@ -16,7 +20,8 @@ from articleqa.answer.written import (
     written_request,
 )
 from articleqa.metrics import overview_coverage, set_scores
-from articleqa.records import Answer
+from articleqa.question import classify
+from articleqa.records import Answer, Document
 from articleqa.ui.render import render_answer
 
 
@@ -47,6 +52,7 @@ def _assert_pieces_verbatim(qa, answer: Answer) -> None:  # type: ignore[no-unty
     ("What risks did analysts mention?", "list"),
     ("Who were the councillors that opposed it?", "list"),
     ("Who attended the meeting?", "list"),
+    ("Which local firms does the story mention?", "list"),
     # factoids stay factoids
     ("Who is the mayor of Westmere?", "factoid"),
     ("How many homes were evacuated?", "factoid"),
@@ -182,3 +188,87 @@ def test_overview_coverage_counts_key_sentences_stated() -> None:
     keys = ["The council voted 7 to 2 to award the contract.", "Construction begins in June."]
     assert overview_coverage(["The council voted 7 to 2 to award the contract on Monday."], keys) == 0.5
     assert overview_coverage([], keys) == 0.0
+
+
+def _article(sentences: list[str]) -> ArticleSentences:
+    """An article of the given sentences, one space apart, with no stored vectors (word-overlap similarity)."""
+    text, spans = "", []
+    for s in sentences:
+        spans.append((len(text), len(text) + len(s)))
+        text += s + " "
+    return ArticleSentences(Document("d", "Headline", text.strip()), spans, np.zeros((0, 0), dtype=np.float32))
+
+
+def test_an_overview_prefers_a_sentence_that_names_its_subject_to_one_that_points_back() -> None:
+    article = _article([
+        "The harbour board approved a new ferry terminal for the island town on Monday evening.",
+        "The board said the terminal would open to passengers in the spring of next year.",
+        "They said the new terminal would cost the island town about four million pounds in total.",
+        "Island council leaders said the new terminal would cost the town about four million pounds.",
+        "Fishing crews welcomed the plan at a crowded meeting in the old market hall.",
+        "A local baker sold pies outside the hall while the meeting ran late into the night.",
+    ])
+    chosen = [article.text(i) for i in Overview(min_sentences=3, max_sentences=3).select(article)]
+    assert chosen[0].startswith("The harbour board")  # the lead always opens
+    assert any(t.startswith("Island council leaders") for t in chosen)
+    assert not any(t.startswith("They said") for t in chosen)
+
+
+def test_an_overview_of_a_long_article_takes_more_sentences_than_of_a_short_one() -> None:
+    overview = Overview()
+    assert overview.sentences_for(4) == 4 and overview.sentences_for(11) == 4
+    assert overview.sentences_for(12) == 5 and overview.sentences_for(40) == 5
+
+
+def _items_of(sentence: str, phrase: str) -> list[str]:
+    """The list items the phrase at its first occurrence in ``sentence`` splits into."""
+    art = _article([sentence])
+    a = sentence.index(phrase)
+    np_ = noun_phrase(sentence, a, a + len(phrase))
+    assert np_ is not None
+    return [sentence[it.start : it.end] for it, _ in split_items(sentence, np_, art, "d", 0, 0.0)]
+
+
+def test_a_list_splits_two_things_the_parser_reads_as_one_thing_of_two_kinds() -> None:
+    assert _items_of("Bakery profits shrank because of the price of flour and sunflower oil.", "flour") == [
+        "flour", "sunflower oil"]
+    assert _items_of("Arab and Muslim leaders pressed the administration.", "leaders") == ["Arab and Muslim leaders"]
+
+
+def test_a_phrase_after_the_last_conjunct_stays_with_it() -> None:
+    items = _items_of("The shed stored furniture, cardboard packaging and pallets of cleaning supplies.", "furniture")
+    assert items[-1] == "pallets of cleaning supplies"
+
+
+def test_a_name_in_apposition_is_the_list_item() -> None:
+    assert _items_of("The company's chief executive, Jane Morrow, resigned on Friday.", "chief executive") == [
+        "Jane Morrow"]
+
+
+def test_an_irregular_past_form_is_its_verb() -> None:
+    assert verb_stem("paid") == verb_stem("pay") and verb_stem("bought") == verb_stem("buys")
+
+
+def test_a_list_question_asks_for_the_doer_only_when_its_wh_phrase_is_the_subject() -> None:
+    def doer(q: str) -> bool:
+        return _asked(q, classify(q), recognise(q).focus).doer
+
+    assert doer("What groups fund the shelter?") and doer("Which firms won contracts?")
+    assert not doer("What goods did the warehouse store?") and not doer("Which roads were closed?")
+
+
+def test_the_companies_that_bid_include_the_one_that_beat_the_other_bidders(qa) -> None:  # type: ignore[no-untyped-def]
+    answer = qa.ask("Which firms bid for the Westmere contract?")
+    items = " | ".join(p.text for p in answer.parts)
+    assert answer.kind == "list" and "Marrow Civil Works" in items and "Tallis Building Partners" in items
+    assert "Hollis & Brandt" in items
+    _assert_pieces_verbatim(qa, answer)
+    others = qa.ask("Which other firms bid for the Westmere contract?")
+    assert others.kind == "list" and not any("Hollis" in p.text for p in others.parts)
+
+
+def test_a_list_of_what_pays_reads_the_agents_of_paid_for_by(qa) -> None:  # type: ignore[no-untyped-def]
+    answer = qa.ask("What funds pay for the library project?")
+    items = " | ".join(p.text for p in answer.parts)
+    assert answer.kind == "list" and "municipal bond" in items and ("grant" in items or "Heritage Fund" in items)
+    _assert_pieces_verbatim(qa, answer)

@@ -1,10 +1,11 @@
 """List: every party or thing the top passages name as an answer, deduplicated, in text order, each quoted.
 
 Candidates come from two readings: the reader run over each of the sentences closest to the question (a span it
-prefers to "no answer" in that sentence is an answer that sentence supports), and the grammar — a noun phrase
-whose head is the noun the question asks for ("Which countries …" → "at least nine countries in the region"),
-or the doer of the question's verb ("Who urged …" → the subject of "urge", or who an "urgent lobbying" came
-from). Each candidate is widened to its whole noun phrase and must fill the role the question asks for: when
+prefers to "no answer" in that sentence, backed at least a quarter as much as its best span, is an answer that
+sentence supports — from a sentence that says the asked noun or verb, where some do), and the grammar — a noun
+phrase whose head is the noun the question asks for ("Which countries …" → "at least nine countries in the
+region"; "bidders" for "Which companies bid …"), or the doer of the question's verb ("Who urged …" → the subject of
+"urge", or who an "urgent lobbying" came from; "What sources pay …" → the agents of "paid for by"). Each candidate is widened to its whole noun phrase and must fill the role the question asks for: when
 the wh-word is the subject, the object of a verb ("pressed [the Trump administration]") is not an answer.
 Coordinated names are separate items ("Maureen Pryce and Owen Tasker" → two); a coordinated modifier is one
 party ("Arab and Muslim leaders"). One item left is no list: the factoid answer stands.
@@ -19,35 +20,59 @@ from typing import Any
 
 import numpy as np
 
-from ...metrics import normalize_answer
-from ...nlp import content_terms, parse, stem
+from ...nlp import parse, parse_syntax, stem
 from ...question import QuestionInfo
 from ...records import Answer, AnswerPart, Citation
 from ..reader import Reader
 from .clauses import noun_phrase
+from .parties import Item, collective, coordination, dedupe, doers, done_by, fits, mentions, split_items, verb_stem
 from .sentences import ArticleSentences
 
 SENTENCES = 6  # sentences closest to the question that are read
-SIMILARITY_FLOOR = 0.12
-MIN_SENTENCES = 3  # read at least this many, however far the closest one is ahead  # a candidate sentence this much below the closest one is too far off to list from
+SIMILARITY_FLOOR = 0.12  # a candidate sentence this much below the closest one is too far off to list from
+MIN_SENTENCES = 3  # read at least this many, however far the closest one is ahead
 MAX_ITEMS = 6
-_OBJECT_DEPS = frozenset({"dobj", "dative", "iobj", "attr", "oprd"})
-_NOT_AGENT_PREPS = frozenset({"to", "into", "onto", "with", "in", "at", "on", "for", "against", "toward", "towards"})
-_PERSONISH = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+# A sentence of the closest article that says the asked noun is read when it is at most this far below the
+# closest sentence in similarity ("multiple countries in the Middle East warned Washington" for "Which countries
+# contacted …"), not when it is about something else that shares the noun ("focus solely on nuclear issues").
+SAID_FLOOR = 0.3
+# A reader span counts when the reader backs it (over "no answer") at least this share as much as its best span:
+# "14 nearby homes" (margin 0.7) is no answer beside "furniture, cardboard packaging and …" (margin 10).
+BACKING_SHARE = 0.25
 # "those two ingredients", "certain provinces": a phrase that points elsewhere or names no one.
 _FOCUS_DEPS = frozenset({"nsubj", "nsubjpass", "pobj", "appos", "conj", "dobj", "attr"})
 _POINTING = frozenset({"those", "these"})
 _VAGUE = frozenset({"those", "these", "this", "that", "such", "certain", "some", "various", "several"})
-_AMOUNTS = frozenset({"PERCENT", "MONEY", "CARDINAL", "QUANTITY", "DATE", "TIME"})
+_NOT_ACTIONS = frozenset({"do", "does", "did", "has", "have", "had", "is", "are", "was", "were", "be", "'s", "'re"})
+_Candidate = tuple[float, str, int]  # (similarity to the question, doc_id, sentence index)
 
 
-@dataclass
-class _Item:
-    doc_id: str
-    sentence: int  # index into the article's spans
-    start: int  # absolute offsets of the item
-    end: int
-    rank: float  # lower first when two items tie in text order
+@dataclass(frozen=True)
+class _Asked:
+    """What the question asks a list of: the noun it names, the doers of its verb, or both."""
+
+    focus: str | None  # stem of the noun asked for ("countri")
+    verbs: frozenset[str]  # stems of the question's verbs, present forms ("pay")
+    agents: frozenset[str]  # nouns for the doers of those verbs ("bidder" for "bid"), read as the asked noun
+    doer: bool  # the wh-phrase is the verb's subject ("Which countries contacted …", "Who urged …")
+    others: bool  # "X beat two other bidders" makes X a bidder — unless the question asks for the others
+
+
+def _asked(question: str, info: QuestionInfo, focus_noun: str) -> _Asked:
+    verbs = frozenset(verb_stem(v) for v in info.verbs if len(v) >= 3)
+    doc = parse_syntax(question)
+    verbs |= {verb_stem(t.text) for t in doc if t.pos_ == "VERB" and t.lower_ not in _NOT_ACTIONS and len(t) >= 3}
+    focus = stem(focus_noun or info.focus or "") or None
+    # Only beside a noun asked for ("Which companies bid …" → the bidders); "Who voted …" is not "the voters".
+    agents = frozenset(a for v in verbs for a in (v + "er", v + v[-1:] + "er", v.rstrip("e") + "er", v + "or")
+                       if focus)
+    # "What sources pay …" (no "do", "have" or "be" after the wh-phrase): the wh-phrase is the subject. The parser
+    # often misreads this order, so the order is read, not the arcs.
+    after = next((t for t in doc[1:] if t.tag_.startswith("VB") or t.pos_ in {"VERB", "AUX"}), None)
+    subject_order = after is not None and after.tag_ in {"VBD", "VBZ", "VBP"} and after.lower_ not in _NOT_ACTIONS
+    doer = info.qtype == "who" or (bool(verbs) and subject_order)
+    others = not any(t.lower_ == "other" for t in doc)
+    return _Asked(focus, verbs, agents, doer, others)
 
 
 class ListShape:
@@ -70,80 +95,78 @@ class ListShape:
         copular: bool = False,
         seed: tuple[str, int, int] | None = None,
     ) -> Answer | None:
-        """``seed``: the factoid answer's span (doc_id, start, end), an answer the top passages support."""
-        """The list answer, or None when the text supports fewer than two items (the factoid answer stands)."""
+        """The list answer, or None when the text supports fewer than two items (the factoid answer stands).
+        ``seed``: the factoid answer's span (doc_id, start, end), an answer the top passages support."""
         t0 = time.perf_counter()
-        cands: list[tuple[float, str, int]] = []
-        for doc_id, art in articles.items():
-            if len(art.vectors) != len(art.spans):
-                continue
-            sims = art.vectors @ query_vector
-            cands += [(float(sims[i]), doc_id, i) for i in range(len(art.spans))]
-        cands.sort(key=lambda x: -x[0])
+        cands = _ranked(articles, query_vector)
         if not cands:
             return None
         top = [c for n, c in enumerate(cands[: self.sentences]) if n < MIN_SENTENCES or c[0] >= cands[0][0] - SIMILARITY_FLOOR]
-        texts = [articles[d].text(i) for _, d, i in top]
-        reading = self.reader.read(question, texts, [0] * len(texts), top=4)
-        items: list[_Item] = []
-        for span in reading.spans:
-            _, doc_id, i = top[span.passage]
-            if span.score <= reading.null_scores[span.passage]:
-                continue
-            items += self._items(info, articles[doc_id], doc_id, i, span.start, span.end, -span.score)
-        if seed is not None and seed[0] in articles:
-            art = articles[seed[0]]
-            at = next((n for n, (s, e) in enumerate(art.spans) if s <= seed[1] and seed[2] <= e), None)
-            if at is not None:
-                s0 = art.spans[at][0]
-                items += self._items(info, art, seed[0], at, seed[1] - s0, seed[2] - s0, -1e6)
-        verbs = {v for v in info.verbs if len(v) >= 3}
-        focus = stem(focus_noun or info.focus or "") or None
-        if not plural and verbs:  # "Who confirmed …?": the text must say each one confirmed
-            items = [it for it in items if _done_by(articles[it.doc_id], it, verbs)]
-        # What the text calls by the asked noun ("two other bidders, Marrow … and Tallis …") is always read; the
-        # doers of the asked verb only when the reader did not find several.
-        named_items: list[_Item] = []
-        for sim, doc_id, i in top:
-            named_items += self._grammar_items(info, articles[doc_id], doc_id, i, focus, set(), -sim)
-        if copular and len(_dedupe(named_items, articles, question)) >= 2:
-            items = named_items  # "Who were the bidders?": what the text says the bidders were
+        asked = _asked(question, info, focus_noun)
+        on_topic = any(mentions(articles[d].text(i), asked.focus, set(asked.verbs), asked.agents) for _, d, i in top)
+        items = self._read(question, info, articles, top, asked) + self._seeded(info, articles, seed, asked, on_topic)
+        if not plural and asked.verbs:  # "Who confirmed …?": the text must say each one confirmed
+            items = [it for it in items if done_by(articles[it.doc_id], it, set(asked.verbs))]
+        # What the text calls by the asked noun ("two other bidders, Marrow … and Tallis …") is always read, in the
+        # top sentences and in every sentence of the closest article that says the noun; the doers of the asked
+        # verb only when the reader and the noun did not find several.
+        own = [c for c in cands if c[1] == top[0][1] and c not in top]
+        said = [c for c in own if c[0] >= top[0][0] - SAID_FLOOR
+                and mentions(articles[c[1]].text(c[2]), asked.focus, set(), asked.agents)]
+        named = self._grammar(info, articles, [*top, *said], asked, doers_too=False)
+        if copular and len(dedupe(named, articles, question)) >= 2:
+            items = named  # "Who were the bidders?": what the text says the bidders were
         else:
-            items += named_items
-        if len(_dedupe(items, articles, question)) >= 2:
-            top = []
-        # The grammar reads the top sentences and, in the closest article, every sentence with the asked verb or noun.
-        named = [c for c in cands if top and c[1] == top[0][1] and c not in top
-                 and _mentions(articles[c[1]].text(c[2]), focus, verbs)]
-        for sim, doc_id, i in [*top, *named]:
-            items += self._grammar_items(info, articles[doc_id], doc_id, i, focus, verbs, -sim)
-        kept = _dedupe(items, articles, question)
-        if not kept or (len(kept) == 1 and not _collective(articles[kept[0].doc_id], kept[0])):
+            items += named
+        if asked.doer and len(dedupe(items, articles, question)) < 2:
+            acting = [c for c in own if mentions(articles[c[1]].text(c[2]), None, set(asked.verbs))]
+            items += self._grammar(info, articles, [*top, *acting], asked, doers_too=True)
+        if not asked.others:  # "Which other companies bid …": not the one the text sets the others beside
+            items = [it for it in items if not _set_beside(articles[it.doc_id], it, asked)]
+        kept = dedupe(items, articles, question)
+        if not kept or (len(kept) == 1 and not collective(articles[kept[0].doc_id], kept[0])):
             return None  # one party: the factoid answer stands
         order = {d: n for n, d in enumerate(doc_order)}
         kept.sort(key=lambda it: (order.get(it.doc_id, len(order)), it.start))
-        kept = kept[: self.max_items]
-        citations: list[Citation] = []
-        parts: list[AnswerPart] = []
-        for it in kept:
-            art = articles[it.doc_id]
-            s, e = art.spans[it.sentence]
-            doc = art.document
-            same = next((c for c in citations if c.doc_id == it.doc_id and c.start == s), None)
-            if same is None:
-                same = Citation(n=len(citations) + 1, doc_id=it.doc_id, title=doc.title, source=doc.source,
-                                quote=doc.text[s:e], start=s, end=e, score=round(min(-it.rank, 1e3), 4),
-                                answer_start=it.start, answer_end=it.end, author=doc.author, published=doc.published)
-                citations.append(same)
-            parts.append(AnswerPart(doc.text[it.start:it.end], [same.n], it.doc_id, it.start, it.end))
-        text = "; ".join(p.text for p in parts)
-        answer = Answer(question, text, True, 0.0, citations, kind="list", parts=parts, question_type="list",
-                        signals={"items": float(len(parts))})
+        answer = _answer(question, kept[: self.max_items], articles)
         answer.timings_ms = {"list": (time.perf_counter() - t0) * 1000}
         return answer
 
+    def _read(self, question: str, info: QuestionInfo, articles: Mapping[str, ArticleSentences],
+              top: list[_Candidate], asked: _Asked) -> list[Item]:
+        """The reader's spans, one read per top sentence, that it prefers to "no answer" there. Where some top
+        sentences say the asked noun or verb, only spans from those count: a span from a sentence about
+        something else ("a $38.5 million contract" for "What sources pay …") fills no asked role."""
+        texts = [articles[d].text(i) for _, d, i in top]
+        on_topic = [mentions(t, asked.focus, set(asked.verbs), asked.agents) for t in texts]
+        reading = self.reader.read(question, texts, [0] * len(texts), top=4)
+        margins = [span.score - reading.null_scores[span.passage] for span in reading.spans]
+        best = max(margins, default=0.0)
+        items: list[Item] = []
+        for span, margin in zip(reading.spans, margins, strict=True):
+            _, doc_id, i = top[span.passage]
+            if margin <= 0 or margin < BACKING_SHARE * best or (any(on_topic) and not on_topic[span.passage]):
+                continue
+            items += self._items(info, articles[doc_id], doc_id, i, span.start, span.end, -span.score, asked)
+        return items
+
+    def _seeded(self, info: QuestionInfo, articles: Mapping[str, ArticleSentences],
+                seed: tuple[str, int, int] | None, asked: _Asked, on_topic: bool) -> list[Item]:
+        """The factoid answer's span, widened and split like a reader span, ranked first; like a reader span, not
+        from a sentence that says neither the asked noun nor verb when other top sentences do."""
+        if seed is None or seed[0] not in articles:
+            return []
+        art = articles[seed[0]]
+        at = next((n for n, (s, e) in enumerate(art.spans) if s <= seed[1] and seed[2] <= e), None)
+        if at is None:
+            return []
+        if on_topic and not mentions(art.text(at), asked.focus, set(asked.verbs), asked.agents):
+            return []
+        s0 = art.spans[at][0]
+        return self._items(info, art, seed[0], at, seed[1] - s0, seed[2] - s0, -1e6, asked)
+
     def _items(self, info: QuestionInfo, art: ArticleSentences, doc_id: str, i: int, a: int, b: int,
-               rank: float) -> list[_Item]:
+               rank: float, asked: _Asked) -> list[Item]:
         """The reader's span [a, b) of sentence i, widened to its noun phrase(s), if it fills the asked role."""
         sentence = art.text(i)
         np_ = noun_phrase(sentence, a, b)
@@ -157,166 +180,101 @@ class ListShape:
         if top is not np_[2]:
             whole = noun_phrase(sentence, top.idx, top.idx + len(top.text))
             np_ = whole if whole is not None else np_
-        return [it for it, head in _split(sentence, np_, art, doc_id, i, rank) if _fits(info, head)]
+        return [it for it, head in split_items(sentence, np_, art, doc_id, i, rank) if fits(info, head, asked.verbs, asked.doer)]
 
-    def _grammar_items(self, info: QuestionInfo, art: ArticleSentences, doc_id: str, i: int, focus: str | None,
-                       verbs: set[str], rank: float) -> list[_Item]:
-        """Noun phrases headed by the asked noun, and the doers of the asked verb, in sentence i."""
+    def _grammar(self, info: QuestionInfo, articles: Mapping[str, ArticleSentences], where: list[_Candidate],
+                 asked: _Asked, doers_too: bool) -> list[Item]:
+        out: list[Item] = []
+        for sim, doc_id, i in where:
+            out += self._grammar_items(info, articles[doc_id], doc_id, i, asked, doers_too, -sim)
+        return out
+
+    def _grammar_items(self, info: QuestionInfo, art: ArticleSentences, doc_id: str, i: int, asked: _Asked,
+                       doers_too: bool, rank: float) -> list[Item]:
+        """Noun phrases headed by the asked noun, and (``doers_too``) the doers of the asked verb, in sentence i."""
         sentence = art.text(i)
-        doc = parse(sentence)
         heads: list[Any] = []
-        pointed: list[_Item] = []
-        for tok in doc:
-            if focus and tok.pos_ in {"NOUN", "PROPN"} and stem(tok.text) == focus and tok.dep_ in _FOCUS_DEPS:
+        pointed: list[Item] = []
+        for tok in parse(sentence):
+            if _is_asked_noun(tok, asked) and tok.dep_ in _FOCUS_DEPS:
                 if any(c.lower_ in _POINTING for c in tok.children) and i > 0:
                     # "Those two ingredients cost Vantor 27 percent more": the ones the sentence before names.
-                    out_before = _coordination(art, doc_id, i - 1, rank)
+                    out_before = coordination(art, doc_id, i - 1, rank)
                     if out_before:
                         pointed.extend(out_before)
                         continue
                 if not any(c.lower_ in _VAGUE for c in tok.children):
                     heads.append(tok)
-            if (verbs and info.asks_subject) or info.qtype == "who":
-                word = stem(tok.text)
-                if any(word == v or (tok.pos_ == "ADJ" and tok.lower_.startswith(v)) for v in verbs):
-                    heads += _doers(tok)
-        out: list[_Item] = list(pointed)
+                heads += _others_of(tok) if asked.others else []
+            if doers_too and any(_acts(tok, v) for v in asked.verbs):
+                heads += doers(tok)
+        out: list[Item] = list(pointed)
         for h in heads:
             np_ = noun_phrase(sentence, h.idx, h.idx + len(h.text))
             if np_ is not None:
-                out += [it for it, head in _split(sentence, np_, art, doc_id, i, rank) if _fits(info, head)]
+                out += [it for it, head in split_items(sentence, np_, art, doc_id, i, rank) if fits(info, head, asked.verbs, asked.doer)]
         return out
 
 
-def _coordination(art: ArticleSentences, doc_id: str, i: int, rank: float) -> list[_Item]:
-    """The first coordinated group of nouns in sentence i ("wheat and cooking oil"), one item per noun."""
-    sentence = art.text(i)
-    for tok in parse(sentence):
-        if tok.pos_ in {"NOUN", "PROPN"} and tok.dep_ != "conj" and any(
-            c.dep_ == "conj" and c.pos_ in {"NOUN", "PROPN"} for c in tok.children
-        ):
-            np_ = noun_phrase(sentence, tok.idx, tok.idx + len(tok.text))
-            if np_ is not None:
-                return [it for it, _ in _split(sentence, np_, art, doc_id, i, rank)]
-    return []
-
-
-def _mentions(sentence: str, focus: str | None, verbs: set[str]) -> bool:
-    words = [stem(w) for w in sentence.split()]
-    low = sentence.lower()
-    return bool((focus and focus in words) or any(v in words or f" {v}" in f" {low}" for v in verbs))
-
-
-def _done_by(art: ArticleSentences, item: _Item, verbs: set[str]) -> bool:
-    """The item is the doer of one of the question's verbs: the first verb above it in the parse is one."""
-    s0 = art.spans[item.sentence][0]
-    np_ = noun_phrase(art.text(item.sentence), item.start - s0, item.end - s0)
-    if np_ is None:
-        return False
-    for anc in np_[2].ancestors:
-        if anc.pos_ in {"VERB", "AUX"}:
-            return stem(anc.text) in verbs
-    return False
-
-
-def _collective(art: ArticleSentences, item: _Item) -> bool:
-    """A plural noun phrase ("at least nine countries in the region"): a group named as the text names it."""
-    s0 = art.spans[item.sentence][0]
-    np_ = noun_phrase(art.text(item.sentence), item.start - s0, item.end - s0)
-    return np_ is not None and np_[2].tag_ in {"NNS", "NNPS"}
-
-
-def _doers(tok: Any) -> list[Any]:
-    """Who does what ``tok`` names: a verb's subject (its governing verb's, for "… to urge"), the agent of its
-    passive, or where the noun it modifies came from ("urgent lobbying from Arab and Muslim leaders")."""
-    if tok.pos_ == "VERB":
-        subj = [c for c in tok.children if c.dep_ in {"nsubj"}]
-        subj += [g for c in tok.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
-        if not subj and tok.dep_ in {"xcomp", "advcl"}:
-            subj = [c for c in tok.head.children if c.dep_ == "nsubj"]
-        return subj
-    if tok.pos_ == "ADJ" and tok.head.pos_ == "NOUN":
-        return [g for p in tok.head.children if p.dep_ == "prep" and p.lower_ in {"from", "by"}
-                for g in p.children if g.dep_ == "pobj"]
-    return []
-
-
-def _split(sentence: str, np_: tuple[int, int, Any], art: ArticleSentences, doc_id: str, i: int,
-           rank: float) -> list[tuple[_Item, Any]]:
-    """One item per coordinated noun ("Maureen Pryce and Owen Tasker", "wheat and cooking oil" → two), and the
-    names a plural phrase stands for ("two other bidders, Marrow Civil Works and Tallis Building Partners" → the
-    two names); otherwise the phrase. A coordinated modifier stays one party ("Arab and Muslim leaders")."""
-    s0 = art.spans[i][0]
-    start, end, head = np_
-    named = [c for c in head.children if c.dep_ == "appos" and c.pos_ in {"PROPN", "NOUN"}]
-    if named and head.tag_ in {"NNS", "NNPS"}:
-        head = named[0]
-    members = [head]
-    if not any(c.dep_ == "cc" and c.text == "&" for c in head.children):  # "Hollis & Brandt" is one name
-        todo = [head]
-        while todo:  # every conjunct, whether chained (A, B and C) or attached to the first
-            node = todo.pop(0)
-            nxt = [c for c in node.children if c.dep_ == "conj" and c.pos_ in {"PROPN", "NOUN"}]
-            members += nxt
-            todo += nxt
-        members.sort(key=lambda t: t.i)
-    if len(members) == 1 and head is np_[2]:
-        return [(_Item(doc_id, i, s0 + start, s0 + end, rank), head)]
-    out = []
-    for m in members:
-        sub = noun_phrase(sentence, m.idx, m.idx + len(m.text), keep_conj=False)
-        if sub is not None:
-            a, b, _ = sub
-            out.append((_Item(doc_id, i, s0 + a, s0 + b, rank), m))
-    return out
-
-
-def _fits(info: QuestionInfo, head: Any) -> bool:
-    """The phrase can answer: not the object of a verb or a preposition when the question asks for the doer,
-    and of the kind asked for (people or groups for "who")."""
-    # The doer's role only where the question asks who did something ("Who urged …", "Which countries
-    # contacted …"), not "Which streets had homes evacuated?".
-    if info.qtype == "who" or (info.asks_subject and info.expected & {"PERSON", "ORG", "NORP"}):
-        if head.dep_ in _OBJECT_DEPS:
-            return False
-        if head.dep_ == "pobj" and head.head.lower_ in _NOT_AGENT_PREPS:
-            return False
-        if head.dep_ == "poss":
-            return False
-    if info.qtype == "who" and head.pos_ == "PRON":
-        return False
-    if info.qtype == "who" and head.ent_type_ and head.ent_type_ not in _PERSONISH:
-        return False
-    # "Which ingredients …" is not answered by "27 percent": a count or amount only where one is asked for.
-    return not (head.ent_type_ in _AMOUNTS and not (info.expected & _AMOUNTS))
-
-
-def _dedupe(items: list[_Item], articles: Mapping[str, ArticleSentences], question: str) -> list[_Item]:
-    """One item per party: overlapping phrases keep the longer (in the same place) or the first said; a phrase
-    the question itself says is no answer."""
-    asked = set(content_terms(question))
-    kept: list[_Item] = []
-    for it in sorted(items, key=lambda x: x.rank):
-        text = articles[it.doc_id].document.text[it.start:it.end]
-        terms = set(content_terms(text))
-        if not terms or terms <= asked:
+def _ranked(articles: Mapping[str, ArticleSentences], query_vector: np.ndarray) -> list[_Candidate]:
+    """Every sentence with stored vectors, closest to the question first."""
+    cands: list[_Candidate] = []
+    for doc_id, art in articles.items():
+        if len(art.vectors) != len(art.spans):
             continue
-        norm = normalize_answer(text)
-        clash = None
-        for k in kept:
-            kraw = articles[k.doc_id].document.text[k.start:k.end]
-            ktext = normalize_answer(kraw)
-            same_place = k.doc_id == it.doc_id and k.start < it.end and it.start < k.end
-            kterms = set(content_terms(kraw))
-            # "the tension force" = "tension forces"; "its frozen meals" ⊂ "frozen ready meals"
-            same_words = kterms == terms or (min(len(kterms), len(terms)) >= 2 and (kterms <= terms or terms <= kterms))
-            if same_place or same_words or norm == ktext or (norm and (f" {norm} " in f" {ktext} " or
-                                                                       f" {ktext} " in f" {norm} ")):
-                clash = k
-                break
-        if clash is None:
-            kept.append(it)
-    return kept
+        sims = art.vectors @ query_vector
+        cands += [(float(sims[i]), doc_id, i) for i in range(len(art.spans))]
+    cands.sort(key=lambda x: -x[0])
+    return cands
+
+
+def _is_asked_noun(tok: Any, asked: _Asked) -> bool:
+    """The noun the question asks for, or the noun for the doers of its verb ("bidders" for "Which … bid")."""
+    if tok.pos_ not in {"NOUN", "PROPN"}:
+        return False
+    word = stem(tok.text)
+    return bool((asked.focus and word == asked.focus) or word in asked.agents)
+
+
+def _others_of(tok: Any) -> list[Any]:
+    """ "Hollis & Brandt beat two other bidders": who is set beside "other X" is an X too (the verb's subject)."""
+    if tok.dep_ != "dobj" or not any(c.dep_ == "amod" and c.lower_ == "other" for c in tok.children):
+        return []
+    return [c for c in tok.head.children if c.dep_ == "nsubj" and c.pos_ in {"PROPN", "NOUN"}]
+
+
+def _set_beside(art: ArticleSentences, item: Item, asked: _Asked) -> bool:
+    """The item is X in "X beat two other bidders": the one the asked-for others are set beside."""
+    s0 = art.spans[item.sentence][0]
+    np_ = noun_phrase(art.text(item.sentence), item.start - s0, item.end - s0)
+    if np_ is None or np_[2].dep_ != "nsubj":
+        return False
+    return any(_is_asked_noun(c, asked) and _others_of(c) for c in np_[2].head.children)
+
+
+def _acts(tok: Any, verb: str) -> bool:
+    """The token says the asked verb: a form of it ("paid" for "pay"), or an adjective from it ("urgent")."""
+    return verb_stem(tok.text) == verb or (tok.pos_ == "ADJ" and tok.lower_.startswith(verb))
+
+
+def _answer(question: str, kept: list[Item], articles: Mapping[str, ArticleSentences]) -> Answer:
+    """The items as answer parts, each citing the sentence that holds it (one citation per sentence)."""
+    citations: list[Citation] = []
+    parts: list[AnswerPart] = []
+    for it in kept:
+        art = articles[it.doc_id]
+        s, e = art.spans[it.sentence]
+        doc = art.document
+        same = next((c for c in citations if c.doc_id == it.doc_id and c.start == s), None)
+        if same is None:
+            same = Citation(n=len(citations) + 1, doc_id=it.doc_id, title=doc.title, source=doc.source,
+                            quote=doc.text[s:e], start=s, end=e, score=round(min(-it.rank, 1e3), 4),
+                            answer_start=it.start, answer_end=it.end, author=doc.author, published=doc.published)
+            citations.append(same)
+        parts.append(AnswerPart(doc.text[it.start:it.end], [same.n], it.doc_id, it.start, it.end))
+    text = "; ".join(p.text for p in parts)
+    return Answer(question, text, True, 0.0, citations, kind="list", parts=parts, question_type="list",
+                  signals={"items": float(len(parts))})
 
 
 __all__ = ["ListShape"]

@@ -1,13 +1,17 @@
 """Overview: a short extractive summary of one article, or one short block per article.
 
 Each block is the article's headline and its most central sentences in article order: the lead (news puts the
-story in its first sentence) and then the sentences closest to the article as a whole (the centroid of its
-sentence vectors), each new one penalised by its similarity to those already taken, so no two say the same
-thing. Every sentence is quoted at its offsets and cited; nothing is paraphrased.
+story in its first sentence) and then the sentences that score best on closeness to the article as a whole (the
+centroid of its sentence vectors) plus a lead prior (news is written top-down: the earlier a sentence, the more
+of the story it carries), each new one penalised by its similarity to those already taken, so no two say the
+same thing. A sentence that opens by pointing back ("They argued …", "Those two ingredients …") reads wrongly
+out of its place and is taken only when better ones are used up; so is a direct quotation. Every sentence is
+quoted at its offsets and cited; nothing is paraphrased.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -19,9 +23,16 @@ from .sentences import ArticleSentences
 # Near-duplicates: a sentence this similar to one already taken adds nothing.
 DUPLICATE = 0.85
 # How much a candidate's similarity to the sentences already taken counts against it (maximal marginal relevance).
-REDUNDANCY = 0.5
-PARAGRAPH_LEAD = 0.1
+REDUNDANCY = 0.3
+# The lead prior: LEAD_PRIOR / (1 + position / LEAD_DECAY) for the position among the article's prose sentences.
+LEAD_PRIOR = 0.6
+LEAD_DECAY = 3.0
 QUOTATION = 0.2
+POINTS_BACK = 0.2
+# Words that, opening a sentence, refer to something said before it.
+_BACK_REFERENCES = frozenset({"they", "those", "these", "that", "this", "he", "she", "it", "his", "her", "its",
+                              "their", "them", "we", "another", "such", "both"})
+_FIRST_WORD = re.compile(r"[A-Za-z]+")
 
 
 class Overview:
@@ -35,8 +46,9 @@ class Overview:
         self.max_articles = max_articles
 
     def sentences_for(self, n_prose: int) -> int:
-        """3 sentences for a short article, one more per 8 prose sentences beyond, at most ``max_sentences``."""
-        return max(self.min_sentences, min(self.max_sentences, self.min_sentences + max(0, n_prose - 8) // 8 + 1))
+        """3 sentences for an article of 3, 4 from 4 prose sentences and one more per 8 beyond, at most
+        ``max_sentences``: a 12-sentence story has five points worth a line."""
+        return max(self.min_sentences, min(self.max_sentences, self.min_sentences + max(0, n_prose - 4) // 8 + 1))
 
     def select(self, article: ArticleSentences) -> list[int]:
         """Indices of the chosen sentences, in article order."""
@@ -45,14 +57,7 @@ class Overview:
             return []
         want = min(self.sentences_for(len(prose)), len(prose))
         sim = article.similarity()[np.ix_(prose, prose)]
-        centrality = sim.mean(axis=1)  # closeness to the article as a whole (the centroid, for unit vectors)
-        # News writes each paragraph's point first: a paragraph's opening sentence is preferred to the rest.
-        text = article.document.text
-        opens = np.array([article.spans[p][0] == 0 or text[max(0, article.spans[p][0] - 2):article.spans[p][0]].count("\n") > 0
-                          for p in prose], dtype=np.float32)
-        # A direct quotation gives colour, not the facts: it is taken only when nothing else is left.
-        quoted = np.array([article.text(p).lstrip()[:1] in "\"“‘'" for p in prose], dtype=np.float32)
-        centrality = centrality + PARAGRAPH_LEAD * opens - QUOTATION * quoted
+        worth = _worth(article, prose, sim)
         chosen = [0]  # the lead
         while len(chosen) < want:
             best, best_score = -1, -np.inf
@@ -62,7 +67,7 @@ class Overview:
                 overlap = max(sim[i, j] for j in chosen)
                 if overlap >= DUPLICATE:
                     continue
-                score = centrality[i] - REDUNDANCY * overlap
+                score = worth[i] - REDUNDANCY * overlap
                 if score > best_score:
                     best, best_score = i, score
             if best < 0:
@@ -99,6 +104,19 @@ class Overview:
                         question_type="overview", signals={"articles": float(min(len(articles), self.max_articles))})
         answer.timings_ms = {"overview": (time.perf_counter() - t0) * 1000}
         return answer
+
+
+def _worth(article: ArticleSentences, prose: list[int], sim: np.ndarray) -> np.ndarray:
+    """How much each prose sentence is worth in a summary before redundancy: centrality + lead prior, less the
+    penalties for a direct quotation and for a sentence that opens by pointing back."""
+    centrality = sim.mean(axis=1)  # closeness to the article as a whole (the centroid, for unit vectors)
+    lead = LEAD_PRIOR / (1.0 + np.arange(len(prose), dtype=np.float32) / LEAD_DECAY)
+    texts = [article.text(p).lstrip() for p in prose]
+    # A direct quotation gives colour, not the facts.
+    quoted = np.array([t[:1] in "\"“‘'" for t in texts], dtype=np.float32)
+    back = np.array([bool((m := _FIRST_WORD.search(t)) and m.group(0).lower() in _BACK_REFERENCES) for t in texts],
+                    dtype=np.float32)
+    return centrality + lead - QUOTATION * quoted - POINTS_BACK * back
 
 
 def _headline(doc: Document, n: int) -> Citation | None:

@@ -193,7 +193,28 @@ def _explanation(doc: Any, q: str) -> ShapeRequest | None:
 # ---------------------------------------------------------------------------------------------- list
 
 
+# Words that may stand between "which/what" and the noun it asks for ("Which Iranian leaders …").
+_MODIFIER_TAGS = frozenset({"JJ", "JJR", "JJS", "NN", "NNP", "VBN", "CD", "HYPH"})
+
+
+def _asked_noun(doc: Any) -> Any | None:
+    """The plural noun a question-initial "which/what" asks for when the parser did not attach the two ("Which
+    Iranian leaders does the article name?" parses "Which" as a stray object): the first plural noun after
+    modifiers only."""
+    if len(doc) < 2 or doc[0].lower_ not in {"which", "what"}:
+        return None
+    for tok in doc[1:]:
+        if tok.tag_ in {"NNS", "NNPS"}:
+            return tok
+        if tok.tag_ not in _MODIFIER_TAGS:
+            return None
+    return None
+
+
 def _listing(doc: Any) -> ShapeRequest | None:
+    asked = _asked_noun(doc)
+    if asked is not None and doc[0].dep_ != "det":
+        return ShapeRequest("list", plural=True, focus=asked.lower_)
     for tok in doc:
         low = tok.lower_
         if low in {"which", "what"} and tok.dep_ == "det" and tok.head.tag_ in {"NNS", "NNPS"}:
