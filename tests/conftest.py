@@ -13,9 +13,9 @@ import articleqa
 from llm_server import LlamaServer
 from milvus_server import NETNS_FLAG
 
-# tests/milvus/ talks to a real Milvus server that may only run inside a private network namespace: it is
-# collected by the run that tests/test_milvus.py starts there, never directly.
-collect_ignore = [] if os.environ.get(NETNS_FLAG) else ["milvus"]
+# tests/store/milvus/ talks to a real Milvus server that may only run inside a private network namespace: it is
+# collected by the run that tests/store/test_milvus.py starts there, never directly.
+collect_ignore = [] if os.environ.get(NETNS_FLAG) else ["store/milvus"]
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "articles" / "us-iran-talks-oman.txt"

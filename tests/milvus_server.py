@@ -1,7 +1,7 @@
 """A real Milvus 2.3 standalone server for the tests (the ``milvus`` registry package), started by them.
 
 It listens on every interface, so it is only ever started inside a private network namespace where loopback
-is the only interface (``unshare -n``; tests/test_milvus.py runs tests/milvus/ that way)."""
+is the only interface (``unshare -n``; tests/store/test_milvus.py runs tests/store/milvus/ that way)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import importlib.util
 import socket
 from pathlib import Path
 
-NETNS_FLAG = "ARTICLEQA_TESTS_IN_PRIVATE_NETNS"  # set by tests/test_milvus.py for the run it starts
+NETNS_FLAG = "ARTICLEQA_TESTS_IN_PRIVATE_NETNS"  # set by tests/store/test_milvus.py for the run it starts
 
 
 def private_network() -> bool:

@@ -11,8 +11,7 @@ import pytest
 
 from articleqa.answer import ReaderModelError, find_model_dir
 from articleqa.answer.reader import Reader, window_spans
-
-ROOT = Path(__file__).resolve().parent.parent
+from paths import ROOT
 
 
 def _verbatim(qa, citation) -> bool:

@@ -26,8 +26,8 @@ from articleqa import Assistant, ingest
 from articleqa.cli import main
 from articleqa.errors import IndexLockedError
 from articleqa.store import IndexStore
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CRASH_POINTS = ["after-records", "after-vectors", "after-indexes", "before-rename", "before-manifest", "after-manifest"]
 # Points at which the new manifest is already in place: the add has happened.
 COMMITTED = {"after-manifest"}

@@ -1,4 +1,4 @@
-"""One Milvus server for the tests in this folder; they run inside `unshare -n` (see tests/test_milvus.py)."""
+"""One Milvus server for the tests in this folder; they run inside `unshare -n` (see tests/store/test_milvus.py)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-FIXTURE = Path(__file__).parent / "fixtures" / "reader" / "tiny-squad.json"
+from paths import FIXTURES
+
+FIXTURE = FIXTURES / "reader" / "tiny-squad.json"
 
 
 @pytest.fixture(scope="module")

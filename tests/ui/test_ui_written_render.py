@@ -1,10 +1,10 @@
 """How a written answer that passes every check looks in the chat, in headless Chromium.
 
-The real test model (tests/test_ui_written.py) almost never cites a sentence that bears out its answer, so the
+The real test model (tests/ui/test_ui_written.py) almost never cites a sentence that bears out its answer, so the
 chat there ends in the extractive fallback. Here the writer is scripted in-process — it cites the sentence that
 names the place, in that sentence's words, streamed in pieces — and everything after it is the real pipeline:
 parsing, verification at stored offsets, the support check, the streamed draft, the finished answer with its
-highlighted quote. (The protocol itself is tested against the real llama.cpp server in tests/test_generate.py.)
+highlighted quote. (The protocol itself is tested against the real llama.cpp server in tests/answer/written/test_generator.py.)
 
 Screenshot (tests/artifacts/, git-ignored): written-sourced.png.
 """
@@ -22,9 +22,9 @@ import pytest
 from articleqa.answer.citations import quote_is_verbatim
 from articleqa.answer.written import GenerationDone, Generator, GeneratorConfig, TextDelta, parse_reply
 from articleqa.records import Passage
+from paths import ARTIFACTS
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 QUESTION = "Where are the talks held?"

@@ -16,9 +16,10 @@ from articleqa.highlight import escape
 from articleqa.ingest import load_file, load_paths
 from articleqa.records import Answer, Citation, data_lines
 from articleqa.ui.render import render_answer, render_sources
+from paths import FIXTURES as TEST_FIXTURES
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+FIXTURES = TEST_FIXTURES / "ingest"
 BUNDLED = ROOT / "articles" / "us-iran-talks-oman.txt"
 
 

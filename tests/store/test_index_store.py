@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -9,6 +8,7 @@ from articleqa import Assistant
 from articleqa.errors import IndexError_, IndexLockedError, ModelMismatchError
 from articleqa.ingest import document_from_text
 from articleqa.store import IndexStore
+from paths import ROOT
 from right_answers import assert_right_answer
 
 STORY = (
@@ -23,7 +23,7 @@ def test_manifest_records_model_dimension_counts_and_format(article_index):
     manifest = json.loads((article_index / "manifest.json").read_text())
     assert manifest["model"] == "all-MiniLM-L6-v2"
     assert manifest["dim"] == 384
-    bundled = [p for p in (Path(__file__).resolve().parents[1] / "articles").iterdir() if p.suffix == ".txt"]
+    bundled = [p for p in (ROOT / "articles").iterdir() if p.suffix == ".txt"]
     assert manifest["n_documents"] == len(bundled) and manifest["n_chunks"] >= 3
     assert manifest["format_version"] == 2
     assert manifest["sentences"]["n_units"] >= manifest["n_chunks"]

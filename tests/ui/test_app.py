@@ -23,8 +23,9 @@ from articleqa.ui import (
     stage_upload,
     upload_problem,
 )
+from paths import FIXTURES as TEST_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ui"
+FIXTURES = TEST_FIXTURES / "ui"
 OUR_TAGS = {"div", "p", "blockquote", "mark", "sup", "span", "button", "h3", "b", "a"}  # a: the phone's "Sources ↓"
 
 

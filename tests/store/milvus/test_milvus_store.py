@@ -23,10 +23,10 @@ from articleqa.config import Settings
 from articleqa.errors import InputError, ModelMismatchError
 from articleqa.store import MilvusStore, parse_target
 from articleqa.store.milvus import schema
+from paths import ROOT
 from right_answers import WHERE_THE_TALKS_ARE, assert_right_answer
 
 pytestmark = [pytest.mark.milvus, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = ROOT / "articles"
 ARTICLE = ARTICLES / "us-iran-talks-oman.txt"
 QUESTIONS = [

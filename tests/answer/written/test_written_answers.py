@@ -2,7 +2,7 @@
 numbers and unverifiable quotes never show as sources, and every failure falls back to the extractive answer.
 
 The grounding step is tested here without a server (a reply text is read against a real prompt's numbering);
-tests/test_generate.py and the `llm`-marked tests below use a real llama.cpp server."""
+tests/answer/written/test_generator.py and the `llm`-marked tests below use a real llama.cpp server."""
 
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ from articleqa.answer.written import (
     write_answer,
 )
 from articleqa.records import Answer, Passage
+from paths import ROOT
 from right_answers import WHERE_THE_TALKS_ARE, says_one_of
 
-ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Where are the talks held?"
 
 

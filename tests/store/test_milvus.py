@@ -1,5 +1,5 @@
 """The Milvus backend. Parts that need no server run here; the tests against a real Milvus server live in
-tests/milvus/ and run in a pytest started inside a private network namespace (`unshare -n`, loopback only),
+tests/store/milvus/ and run in a pytest started inside a private network namespace (`unshare -n`, loopback only),
 because the server listens on every interface. `make test-rest` (and so `make test-all` and CI) runs them;
 they are never skipped there. The tests here that need no server are in `make test`."""
 
@@ -18,8 +18,7 @@ from articleqa.cli import main
 from articleqa.config import Settings
 from articleqa.store.milvus import parse_target, schema
 from milvus_server import NETNS_FLAG
-
-ROOT = Path(__file__).resolve().parent.parent
+from paths import ROOT
 
 
 def test_the_index_type_follows_the_collection_size() -> None:
@@ -58,12 +57,12 @@ def test_a_bad_or_unreachable_store_is_one_line_and_exit_2(uri, says, capsys) ->
 @pytest.mark.milvus
 @pytest.mark.slow
 def test_the_milvus_suite_passes_against_a_real_server_in_a_private_network() -> None:
-    """Runs tests/milvus/ in `unshare -n` (root, as CI is); outside CI without root it is skipped, never in CI."""
+    """Runs tests/store/milvus/ in `unshare -n` (root, as CI is); outside CI without root it is skipped, never in CI."""
     if os.geteuid() != 0 and not os.environ.get("CI"):
         pytest.skip("starting a private network namespace (unshare -n) needs root; CI runs this as root")
     assert shutil.which("unshare") and shutil.which("ip"), "unshare and ip (util-linux, iproute2) are needed"
     env = {**os.environ, NETNS_FLAG: "1"}
-    cmd = f"ip link set lo up && exec {sys.executable} -m pytest -q -p no:cacheprovider tests/milvus"
+    cmd = f"ip link set lo up && exec {sys.executable} -m pytest -q -p no:cacheprovider tests/store/milvus"
     # Its own process group: on a timeout the inner pytest and the Milvus server it started go too (killing only
     # `unshare` left a server running, and using CPU, after a timed-out run).
     with subprocess.Popen(["unshare", "-n", "sh", "-c", cmd], cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -73,7 +72,7 @@ def test_the_milvus_suite_passes_against_a_real_server_in_a_private_network() ->
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             stdout, stderr = proc.communicate()
-            pytest.fail(f"tests/milvus did not finish in 3000 s:\n{stdout[-3000:]}\n{stderr[-2000:]}")
+            pytest.fail(f"tests/store/milvus did not finish in 3000 s:\n{stdout[-3000:]}\n{stderr[-2000:]}")
     assert proc.returncode == 0, (stdout[-6000:], stderr[-3000:])
     assert " passed" in stdout and "skipped" not in stdout.splitlines()[-1], stdout[-2000:]
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from articleqa.answer.citations import quote_is_verbatim
+from paths import ARTIFACTS
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 180_000

@@ -37,8 +37,8 @@ from articleqa.ingest import document_from_text
 from articleqa.records import Chunk, Document, Passage, SentenceScore
 from llm_server import LlamaServer
 from llm_server import free_port as _free_port
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "articles"
 QUESTION = "Where will the US and Iranian officials meet?"
 

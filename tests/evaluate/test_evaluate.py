@@ -25,6 +25,7 @@ from articleqa.evaluate import (
     write_report,
 )
 from articleqa.records import Answer, Chunk, Citation, Document, Passage
+from paths import ROOT
 
 CONTEXTS = [
     (
@@ -252,7 +253,7 @@ def test_load_jsonl_defaults_and_validation(tmp_path: Path) -> None:
 
 def test_project_question_set_is_valid() -> None:
     """eval/questions.jsonl: enough questions, unanswerables and follow-ups; golds come from the article."""
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     ds = load_dataset(root / "eval" / "questions.jsonl")
     articles = [p.read_text(encoding="utf-8") for p in sorted((root / "articles").glob("*.txt"))]
     assert len(ds.questions) >= 25
@@ -521,7 +522,7 @@ def test_evaluate_real_assistant_tiny_squad2(squad_file: Path, tmp_path: Path) -
 
 def test_evaluate_project_questions_real_assistant(project_eval: tuple[dict, Path]) -> None:
     """eval/questions.jsonl over the bundled article's index: one setting, mirrored at top level."""
-    questions = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
+    questions = ROOT / "eval" / "questions.jsonl"
     report, out = project_eval  # evaluated once per session (conftest.py), also read by test_reader.py
     n = len(load_dataset(questions).questions)
     assert report["evaluated"] == [CORPUS] and report["n_questions"] == report[CORPUS]["n_questions"] == n

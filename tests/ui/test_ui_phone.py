@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from paths import ARTIFACTS
+
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 TIMEOUT_MS = 90_000
 
 pytestmark = [

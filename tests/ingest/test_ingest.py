@@ -24,9 +24,10 @@ from articleqa.ingest import (
     parse_date,
 )
 from articleqa.records import field_lines, prose_text
+from paths import FIXTURES as TEST_FIXTURES
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+FIXTURES = TEST_FIXTURES / "ingest"
 BUNDLED = ROOT / "articles" / "us-iran-talks-oman.txt"
 
 PROSE = "A long first paragraph with plenty of words, describing the events in detail for the reader."
