@@ -50,7 +50,10 @@ def test_the_remove_choices_show_the_title_with_a_short_id_and_keep_the_whole_id
 def test_filter_choices_offer_each_file_name_url_and_author_once_sorted_without_case() -> None:
     sources, authors = filter_choices(DOCS)
     assert sources == ["https://example.com/wire/story", "storm.txt", "tormenta.txt"]
-    assert authors == ["Jane Doe", "jane doe"]  # spelled differently in the library: both offered
+    assert sorted(authors) == ["Jane Doe", "jane doe"]  # spelled differently in the library: both offered
+    _, by_name = filter_choices([_info(str(i), "t", f"/{i}.txt", name) for i, name in enumerate(["zoe Ray", "Adam Li",
+                                                                                                  "beth Ko"])])
+    assert by_name == ["Adam Li", "beth Ko", "zoe Ray"]
 
 
 def test_the_date_hint_is_shown_only_when_no_document_has_a_date() -> None:
