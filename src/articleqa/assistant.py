@@ -18,7 +18,7 @@ from .live import LiveIndex
 from .models import load_models, shared_embedder
 from .progress import Progress
 from .records import AddReport, Answer, Document, DocumentInfo
-from .store import AnySnapshot, Store, open_store
+from .store import Snapshot, Store, open_store
 
 
 class Assistant:
@@ -112,7 +112,7 @@ class Assistant:
     def info(self) -> dict[str, Any]:
         return self.library.info()
 
-    def snapshot(self) -> AnySnapshot | None:
+    def snapshot(self) -> Snapshot | None:
         """The newest complete generation of the index (None: nothing indexed yet)."""
         return self.live.current()
 

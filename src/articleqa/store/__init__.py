@@ -1,27 +1,27 @@
-"""The persisted index behind a narrow typed interface.
+"""The persisted index behind a narrow typed interface, stated once in ``contract``.
 
-* :class:`IndexStore` — one index folder: its manifest, the writer lock, writing the next generation.
+* :class:`Store` — one index: its manifest, the writer lock, writing the next generation.
 * :class:`Snapshot` — one generation opened read-only: dense and BM25 search, chunks, sentences, documents.
 
-Inside: ``generations`` (manifest, atomic swap), ``files`` (fsync, checksums, crash points), ``lock``,
-``sqlite`` (document and chunk records), ``dense`` (FAISS), ``lexical`` (bm25s), ``sentences``; ``milvus/``,
-the same interface on a Milvus server. :func:`open_store` picks one from the ``store`` setting.
+Two backends implement them: the embedded folder (:class:`IndexStore` / :class:`IndexSnapshot`: ``generations``
+(manifest, atomic swap), ``snapshot``, ``files`` (fsync, checksums, crash points), ``lock``, ``sqlite``
+(document and chunk records), ``dense`` (FAISS), ``lexical`` (bm25s), ``sentences``) and a Milvus server
+(:class:`MilvusStore` / :class:`MilvusSnapshot`, ``milvus/``). :func:`open_store` picks one from the ``store`` setting.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from .contract import Snapshot, Store
 from .generations import FORMAT_VERSION, READABLE_FORMATS, IndexStore
 from .lock import check_index_folder
 from .milvus import MilvusSnapshot, MilvusStore, is_milvus_uri, parse_target
-from .snapshot import REBUILD_HINT, Snapshot, rebuild_hint
-
-Store = IndexStore | MilvusStore
-AnySnapshot = Snapshot | MilvusSnapshot
+from .snapshot import REBUILD_HINT, IndexSnapshot, rebuild_hint
 
 
-def open_store(store: str, index_dir: str | Path, *, token: str = "", crash_at: str = "") -> Store:
+def open_store(store: str, index_dir: str | Path, *, token: str = "", crash_at: str = "") -> Store[Any]:
     """``store`` empty: the embedded FAISS store in ``index_dir`` (the default, no network); a
     ``milvus://HOST:PORT[/COLLECTION]`` URI: that Milvus server (connected now, so a bad URI fails here)."""
     if store and is_milvus_uri(store):
@@ -39,8 +39,8 @@ def scratch_store(store: str, suffix: str) -> str:
     t = parse_target(store)
     return f"{'milvus+tls' if t.secure else 'milvus'}://{t.host}:{t.port}/{t.collection}_{suffix}"
 
+
 __all__ = [
-    "FORMAT_VERSION", "READABLE_FORMATS", "REBUILD_HINT", "AnySnapshot", "IndexStore", "MilvusSnapshot", "MilvusStore",
-    "Snapshot", "Store", "check_index_folder", "open_store", "rebuild_hint",
-    "scratch_store",
+    "FORMAT_VERSION", "READABLE_FORMATS", "REBUILD_HINT", "IndexSnapshot", "IndexStore", "MilvusSnapshot",
+    "MilvusStore", "Snapshot", "Store", "check_index_folder", "open_store", "rebuild_hint", "scratch_store",
 ]
