@@ -6,13 +6,12 @@
 Two backends implement them: the embedded folder (:class:`IndexStore` / :class:`IndexSnapshot`: ``generations``
 (manifest, atomic swap), ``snapshot``, ``files`` (fsync, checksums, crash points), ``lock``, ``sqlite``
 (document and chunk records), ``dense`` (FAISS), ``lexical`` (bm25s), ``sentences``) and a Milvus server
-(:class:`MilvusStore` / :class:`MilvusSnapshot`, ``milvus/``). :func:`open_store` picks one from the ``store`` setting.
+(:class:`MilvusStore` / :class:`MilvusSnapshot`, ``milvus/``). :func:`open_store` picks one from the settings.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .contract import Snapshot, Store
 from .generations import FORMAT_VERSION, READABLE_FORMATS, IndexStore
@@ -20,18 +19,22 @@ from .lock import check_index_folder
 from .milvus import MilvusSnapshot, MilvusStore, is_milvus_uri, parse_target
 from .snapshot import REBUILD_HINT, IndexSnapshot, rebuild_hint
 
+if TYPE_CHECKING:
+    from ..config import Settings
 
-def open_store(store: str, index_dir: str | Path, *, token: str = "", crash_at: str = "") -> Store[Any]:
-    """``store`` empty: the embedded FAISS store in ``index_dir`` (the default, no network); a
-    ``milvus://HOST:PORT[/COLLECTION]`` URI: that Milvus server (connected now, so a bad URI fails here)."""
-    if store and is_milvus_uri(store):
-        return MilvusStore(parse_target(store, token), crash_at=crash_at)
-    if store:
+
+def open_store(settings: Settings) -> Store[Any]:
+    """``settings.store`` empty: the embedded store in ``settings.index_dir`` (the default, no network); a
+    ``milvus://HOST:PORT[/COLLECTION]`` URI: that Milvus server, with ``settings.milvus_token`` (connected now,
+    so a bad URI fails here). ``settings.crash_at``: crash-safety tests only."""
+    if settings.store and is_milvus_uri(settings.store):
+        return MilvusStore(parse_target(settings.store, settings.milvus_token), crash_at=settings.crash_at)
+    if settings.store:
         from ..errors import InputError
 
-        raise InputError(f"--store {store!r} is not a store URI; use milvus://HOST:PORT[/COLLECTION], or leave it "
-                         "out for the folder given by --index-dir")
-    return IndexStore(index_dir, crash_at=crash_at)
+        raise InputError(f"--store {settings.store!r} is not a store URI; use milvus://HOST:PORT[/COLLECTION], or "
+                         "leave it out for the folder given by --index-dir")
+    return IndexStore(settings.index_dir, crash_at=settings.crash_at)
 
 
 def scratch_store(store: str, suffix: str) -> str:
