@@ -7,6 +7,8 @@ Two backends implement them: the embedded folder (:class:`IndexStore` / :class:`
 (manifest, atomic swap), ``snapshot``, ``files`` (fsync, checksums, crash points), ``lock``, ``sqlite``
 (document and chunk records), ``dense`` (FAISS), ``lexical`` (bm25s), ``sentences``) and a Milvus server
 (:class:`MilvusStore` / :class:`MilvusSnapshot`, ``milvus/``). :func:`open_store` picks one from the settings.
+The dense and lexical indexes themselves (:class:`VectorIndex`, :class:`LexicalIndex`) are public too: the
+benchmarks build and measure them on their own.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .contract import Snapshot, Store
+from .dense import VectorIndex, VectorIndexSpec, choose_spec
 from .generations import FORMAT_VERSION, READABLE_FORMATS, IndexStore
+from .lexical import LexicalIndex
 from .lock import check_index_folder
 from .milvus import MilvusSnapshot, MilvusStore, is_milvus_uri, parse_target
 from .snapshot import REBUILD_HINT, IndexSnapshot, rebuild_hint
@@ -44,6 +48,7 @@ def scratch_store(store: str, suffix: str) -> str:
 
 
 __all__ = [
-    "FORMAT_VERSION", "READABLE_FORMATS", "REBUILD_HINT", "IndexSnapshot", "IndexStore", "MilvusSnapshot",
-    "MilvusStore", "Snapshot", "Store", "check_index_folder", "open_store", "rebuild_hint", "scratch_store",
+    "FORMAT_VERSION", "READABLE_FORMATS", "REBUILD_HINT", "IndexSnapshot", "IndexStore", "LexicalIndex",
+    "MilvusSnapshot", "MilvusStore", "Snapshot", "Store", "VectorIndex", "VectorIndexSpec", "check_index_folder",
+    "choose_spec", "open_store", "rebuild_hint", "scratch_store",
 ]
