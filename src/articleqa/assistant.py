@@ -18,7 +18,7 @@ from .live import LiveIndex
 from .models import load_models, shared_embedder
 from .progress import Progress
 from .records import AddReport, Answer, Document, DocumentInfo
-from .store import AnySnapshot, Store, open_store
+from .store import Snapshot, Store, open_store
 
 
 class Assistant:
@@ -32,8 +32,7 @@ class Assistant:
         self.embedder = embedder
         self.models = load_models(settings, embedder)
         self.reader, self.generator = self.models.reader, self.models.generator
-        self.store = store or open_store(settings.store, self.index_dir, token=settings.milvus_token,
-                                         crash_at=settings.crash_at)
+        self.store = store or open_store(settings.with_(index_dir=str(self.index_dir)))
         self.live = LiveIndex(self.store, self.where)
         self.settings = settings
         self.last_report: AddReport | None = None
@@ -63,7 +62,7 @@ class Assistant:
     ) -> Assistant:
         """Index ``sources`` (files, folders or Documents) into ``index_dir``, creating it if needed."""
         settings = (settings or Settings.from_env()).with_(model=model, index_dir=str(index_dir) if index_dir else None)
-        store = open_store(settings.store, settings.index_dir, token=settings.milvus_token, crash_at=settings.crash_at)
+        store = open_store(settings)
         if store.exists() and not rebuild:
             qa = cls.open(settings.index_dir, settings=settings, model=model)
         else:
@@ -80,7 +79,7 @@ class Assistant:
     ) -> Assistant:
         """Open an existing index; refuses one built with another embedding model than ``model``."""
         settings = (settings or Settings.from_env()).with_(index_dir=str(index_dir) if index_dir else None)
-        store = open_store(settings.store, settings.index_dir, token=settings.milvus_token, crash_at=settings.crash_at)
+        store = open_store(settings)
         built_with = str(store.manifest()["model"])
         requested = model or settings.model
         if requested and canonical_model_name(requested) != built_with:
@@ -112,7 +111,7 @@ class Assistant:
     def info(self) -> dict[str, Any]:
         return self.library.info()
 
-    def snapshot(self) -> AnySnapshot | None:
+    def snapshot(self) -> Snapshot | None:
         """The newest complete generation of the index (None: nothing indexed yet)."""
         return self.live.current()
 

@@ -137,7 +137,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     paths = list(args.paths)
     if args.rebuild and not paths:
         # a file given as --index-dir is its own error, said as such
-        store = open_store(settings.store, settings.index_dir, token=settings.milvus_token)
+        store = open_store(settings)
         try:
             paths = list(store.manifest().get("sources", []))
         except ArticleQAError:

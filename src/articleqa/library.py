@@ -21,7 +21,7 @@ from .live import LiveIndex
 from .progress import Progress, progress_for
 from .records import AddReport, Document, DocumentInfo, Skipped
 from .removals import Plan, named_files, plan_add, removed_entries, with_removed
-from .store import AnySnapshot
+from .store import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def _source_key(source: str) -> str:
         return source
 
 
-def older_versions(base: AnySnapshot, read: Sequence[Document], skipped: Sequence[Skipped]) -> list[DocumentInfo]:
+def older_versions(base: Snapshot, read: Sequence[Document], skipped: Sequence[Skipped]) -> list[DocumentInfo]:
     """Documents the index holds from a file that was just read again and now reads differently: the file's
     current documents replace them. A file with any unreadable part keeps its old documents (nothing is lost
     to a half-read file)."""
@@ -120,7 +120,7 @@ class Library:
             skipped.extend(result.skipped)
         return docs, skipped
 
-    def _base(self, fresh: bool) -> AnySnapshot | None:
+    def _base(self, fresh: bool) -> Snapshot | None:
         base = self.store.open_snapshot() if self.store.exists() and not fresh else None
         if base is not None and base.model != self.embedder.name:
             raise ModelMismatchError(
@@ -130,7 +130,7 @@ class Library:
         return base
 
     def _plan(
-        self, sources: Sequence[Source], docs: list[Document], base: AnySnapshot | None, report: AddReport
+        self, sources: Sequence[Source], docs: list[Document], base: Snapshot | None, report: AddReport
     ) -> tuple[list[Document], set[str], Plan]:
         """(new documents, their ids, the plan): documents the user removed stay out when their folder is
         indexed again (make run does that); ones already indexed are reported as duplicates."""
@@ -183,7 +183,7 @@ class Library:
         self.live.current()
         return report
 
-    def _embed(self, docs: list[Document], base: AnySnapshot | None, progress: Progress) -> Prepared:
+    def _embed(self, docs: list[Document], base: Snapshot | None, progress: Progress) -> Prepared:
         """Segment and embed; sentences whose text is already indexed reuse their stored vectors."""
         prepared = prepare_documents(
             docs, self.embedder.encode, chunk_tokens=self.settings.chunk_tokens,

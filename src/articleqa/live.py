@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 
 from .records import Document
-from .store import AnySnapshot, Store
+from .store import Snapshot, Store
 
 
 class LiveIndex:
@@ -18,11 +18,11 @@ class LiveIndex:
     def __init__(self, store: Store, where: str) -> None:
         self.store = store
         self.where = where  # the folder or the Milvus URI, for messages
-        self._snapshot: AnySnapshot | None = None
+        self._snapshot: Snapshot | None = None
         self._stamp: tuple[int, int] = (0, 0)
         self._lock = threading.Lock()
 
-    def current(self) -> AnySnapshot | None:
+    def current(self) -> Snapshot | None:
         """The newest complete generation (None: nothing indexed yet)."""
         stamp = self.store.manifest_stamp()
         if self._snapshot is not None and stamp == self._stamp:
@@ -37,7 +37,7 @@ class LiveIndex:
             return self._snapshot
 
 
-def stored_documents(snap: AnySnapshot | None) -> Callable[[str], Document | None]:
+def stored_documents(snap: Snapshot | None) -> Callable[[str], Document | None]:
     """Stored documents by id, each read once: what citations are verified against."""
     docs: dict[str, Document | None] = {}
 
@@ -49,7 +49,7 @@ def stored_documents(snap: AnySnapshot | None) -> Callable[[str], Document | Non
     return doc_of
 
 
-def document_texts(snap: AnySnapshot | None) -> Callable[[str], str | None]:
+def document_texts(snap: Snapshot | None) -> Callable[[str], str | None]:
     """Stored document texts by id, each read once."""
     doc_of = stored_documents(snap)
     return lambda doc_id: doc.text if (doc := doc_of(doc_id)) is not None else None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .records import Passage, SentenceScore
-from .store import AnySnapshot as Snapshot
+from .store import Snapshot
 
 RRF_K = 60
 

@@ -82,7 +82,7 @@ def serve(
     settings = (settings or Settings.from_env()).with_(index_dir=index_dir)
     credentials = parse_auth(auth or settings.auth)
     # cheap checks first: no index here, a file, a damaged manifest, an unreachable Milvus
-    open_store(settings.store, settings.index_dir, token=settings.milvus_token).manifest()
+    open_store(settings).manifest()
     check_address(host, port)
     if host not in LOOPBACK:
         print(f"warning: serving on {host}: anyone who can reach this address can use it"

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from articleqa.store import dense as vectorindex
+from articleqa.store import dense
 from articleqa.store.dense import EXACT_LIMIT, VectorIndex, VectorIndexSpec, choose_spec
 
 
@@ -78,8 +78,8 @@ def test_empty_index() -> None:
 
 
 def test_index_store_uses_ivf_above_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vectorindex, "EXACT_LIMIT", 100)
-    spec = vectorindex.choose_spec(5000)
+    monkeypatch.setattr(dense, "EXACT_LIMIT", 100)
+    spec = dense.choose_spec(5000)
     assert spec.kind == "ivf"
     index = VectorIndex.build(_unit(5000, seed=2), spec)
     assert index.search(_unit(1, seed=3)[0], 10)[0].size == 10

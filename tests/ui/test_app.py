@@ -346,9 +346,9 @@ def test_remove_asks_for_confirmation_and_deletes_only_the_uploaded_copy(writabl
 
 
 def test_the_upload_progress_line_stays_above_a_long_file_list() -> None:
-    from articleqa.ui import CSS, _status
+    from articleqa.ui import CSS, render_status
 
-    html = _status([f"note-{i:03d}.txt: added" for i in range(400)], ["bad.txt: empty"], "Indexing 400 files…", (120, 400))
+    html = render_status([f"note-{i:03d}.txt: added" for i in range(400)], ["bad.txt: empty"], "Indexing 400 files…", (120, 400))
     head, bar, ok, bad = (html.index(x) for x in ("Indexing 400 files", 'role="progressbar"', "aqa-status-ok", "aqa-status-bad"))
     assert head < bar < ok < bad and 'aria-valuenow="120"' in html
     rule = CSS[CSS.index(".aqa-status ul") :].split("}", 1)[0]

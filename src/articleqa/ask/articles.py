@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..answer.shapes import ArticleSentences, unit
-from ..store import AnySnapshot
+from ..store import Snapshot
 
 MAX_CACHED = 256
 
@@ -22,7 +22,7 @@ class ArticleCache:
         self._articles: OrderedDict[tuple[str, str], ArticleSentences] = OrderedDict()  # (generation, doc_id)
         self._lock = threading.Lock()
 
-    def of(self, snap: AnySnapshot, doc_ids: Sequence[str]) -> dict[str, ArticleSentences]:
+    def of(self, snap: Snapshot, doc_ids: Sequence[str]) -> dict[str, ArticleSentences]:
         out: dict[str, ArticleSentences] = {}
         for doc_id in dict.fromkeys(doc_ids):
             key = (snap.generation, doc_id)
@@ -42,7 +42,7 @@ class ArticleCache:
         return out
 
 
-def _read_article(snap: AnySnapshot, doc_id: str) -> ArticleSentences | None:
+def _read_article(snap: Snapshot, doc_id: str) -> ArticleSentences | None:
     doc = snap.document(doc_id)
     if doc is None:
         return None

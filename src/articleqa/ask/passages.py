@@ -22,12 +22,12 @@ from ..models import Models
 from ..question import QuestionInfo, classify
 from ..records import Answer, Passage
 from ..retrieval import Retrieval, retrieve
-from ..store import AnySnapshot
+from ..store import Snapshot
 from .articles import ArticleCache
 
 
 def search(
-    settings: Settings, snap: AnySnapshot, text: str, query_vector: np.ndarray, k: int, scope: Sequence[str] | None
+    settings: Settings, snap: Snapshot, text: str, query_vector: np.ndarray, k: int, scope: Sequence[str] | None
 ) -> Retrieval:
     """Ranked passages for ``text`` within ``scope`` (None: every document), with the configured fusion."""
     return retrieve(
@@ -60,7 +60,7 @@ class PassageAnswers:
         self.listing = ListShape(models.reader)
 
     def answer(
-        self, question: str, asked_as: str | None, shape: ShapeRequest, snap: AnySnapshot | None, k: int,
+        self, question: str, asked_as: str | None, shape: ShapeRequest, snap: Snapshot | None, k: int,
         scope: Sequence[str] | None, t0: float,
     ) -> Answer:
         info = question_info(question, asked_as)
@@ -89,7 +89,7 @@ class PassageAnswers:
         return answer
 
     def _shaped_or(
-        self, factoid: Answer, question: str, shape: ShapeRequest, info: QuestionInfo, snap: AnySnapshot,
+        self, factoid: Answer, question: str, shape: ShapeRequest, info: QuestionInfo, snap: Snapshot,
         passages: Sequence[Passage], reading: Any, qvec: np.ndarray,
     ) -> Answer:
         """The list or explanation when it has verified quotes; else the factoid answer stands."""
@@ -106,7 +106,7 @@ class PassageAnswers:
         return shaped
 
     def _shaped(
-        self, question: str, shape: ShapeRequest, info: QuestionInfo, snap: AnySnapshot,
+        self, question: str, shape: ShapeRequest, info: QuestionInfo, snap: Snapshot,
         passages: Sequence[Passage], reading: Any, qvec: np.ndarray, factoid: Answer,
     ) -> Answer | None:
         """An explanation or a list from the articles of the top passages; None keeps the factoid answer."""
@@ -128,7 +128,7 @@ class PassageAnswers:
             listed.confidence = factoid.confidence
         return listed
 
-    def _finish(self, answer: Answer, snap: AnySnapshot, found: Retrieval, k: int) -> None:
+    def _finish(self, answer: Answer, snap: Snapshot, found: Retrieval, k: int) -> None:
         """Citation dates and authors, the passages shown, and a note when the article is not in English."""
         for c in answer.citations:
             meta = snap.document_meta([c.doc_id]).get(c.doc_id)

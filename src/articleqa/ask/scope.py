@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..errors import InputError
 from ..filters import LIST_HINT, DocFields, Filters
-from ..store import AnySnapshot
+from ..store import Snapshot
 
 
 class Scoper:
@@ -18,7 +18,7 @@ class Scoper:
         self.where = where
         self._fields: tuple[str, list[DocFields]] | None = None
 
-    def scope(self, snap: AnySnapshot | None, doc_ids: Sequence[str] | None, filters: Filters) -> list[str] | None:
+    def scope(self, snap: Snapshot | None, doc_ids: Sequence[str] | None, filters: Filters) -> list[str] | None:
         """The documents a question may search (None: all). InputError when that is nothing: "the articles
         don't say" would hide the mistake."""
         if doc_ids is not None:
@@ -43,7 +43,7 @@ class Scoper:
             )
         return both
 
-    def _filter_fields(self, snap: AnySnapshot) -> list[DocFields]:
+    def _filter_fields(self, snap: Snapshot) -> list[DocFields]:
         cached = self._fields
         if cached is not None and cached[0] == snap.generation:
             return cached[1]

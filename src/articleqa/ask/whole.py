@@ -14,7 +14,7 @@ from ..config import Settings
 from ..live import document_texts, stored_documents
 from ..models import Models
 from ..records import Answer, Document
-from ..store import AnySnapshot
+from ..store import Snapshot
 from .articles import ArticleCache
 from .passages import search
 
@@ -28,7 +28,7 @@ class WholeArticles:
         self.articles = articles
         self.overview = Overview(max_articles=MAX_LISTED)
 
-    def _named(self, snap: AnySnapshot, subject: str, k: int, scope: Sequence[str] | None) -> list[str]:
+    def _named(self, snap: Snapshot, subject: str, k: int, scope: Sequence[str] | None) -> list[str]:
         """Ids of the top-ranked articles for ``subject`` that the subject actually names, best first."""
         found = search(self.settings, snap, subject, self.models.embedder.encode_query(subject), k, scope)
         ids: list[str] = []
@@ -39,7 +39,7 @@ class WholeArticles:
         return ids
 
     def summarise(
-        self, question: str, shape: ShapeRequest, snap: AnySnapshot | None, scope: Sequence[str] | None,
+        self, question: str, shape: ShapeRequest, snap: Snapshot | None, scope: Sequence[str] | None,
         about_doc: str | None, t0: float,
     ) -> Answer:
         """A short extractive summary of the article(s) the question means."""
@@ -65,7 +65,7 @@ class WholeArticles:
         return answer
 
     def about(
-        self, question: str, about: AboutArticle, snap: AnySnapshot | None, scope: Sequence[str] | None,
+        self, question: str, about: AboutArticle, snap: Snapshot | None, scope: Sequence[str] | None,
         about_doc: str | None, t0: float,
     ) -> Answer:
         """Who wrote / when published / which outlet / what headline: from the document record."""
@@ -89,7 +89,7 @@ class WholeArticles:
         return answer
 
     def _meant(
-        self, about: AboutArticle, snap: AnySnapshot, scope: Sequence[str] | None, about_doc: str | None
+        self, about: AboutArticle, snap: Snapshot, scope: Sequence[str] | None, about_doc: str | None
     ) -> list[Document] | None:
         """The article(s) the question is about; [] when it names one that is not here; None when it names none
         and there are more than can be listed."""

@@ -16,7 +16,7 @@ What is measured (all in this process unless said otherwise; timings are wall cl
   existing index; the reader model's load time.
 * scale (:mod:`.scale`) — 10k/100k/1M synthetic chunks (real chunk embeddings mixed and perturbed, real
   chunk texts reused), each in its own subprocess so its peak RSS is its own; the vector index kind and
-  parameters are the ones ``articleqa.store.dense.choose_spec`` picks; recall@10 against exact search.
+  parameters are the ones ``articleqa.store.choose_spec`` picks; recall@10 against exact search.
 * onnx (:mod:`.backends`) — the same model on ONNX Runtime (fp32 and int8) vs torch: encode speed and
   answer-recall@5.
 * load (``--load``, :mod:`.loadtest`) — threads asking one Assistant at once, and gradio_client users on

@@ -27,11 +27,6 @@ _NAMES: dict[str, tuple[str, str]] = {
     # The reader model's load time, measured on its own.
     "Reader": ("articleqa.answer", "Reader"),
     "find_model_dir": ("articleqa.answer", "find_model_dir"),
-    # The scale benchmark measures the dense and lexical indexes themselves (build, search, ANN recall).
-    "VectorIndex": ("articleqa.store.dense", "VectorIndex"),
-    "VectorIndexSpec": ("articleqa.store.dense", "VectorIndexSpec"),
-    "choose_spec": ("articleqa.store.dense", "choose_spec"),
-    "LexicalIndex": ("articleqa.store.lexical", "LexicalIndex"),
 }
 
 

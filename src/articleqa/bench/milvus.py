@@ -105,7 +105,7 @@ def _synthetic(n: int, data: Path, uri: str, work: Path, pid: int | None, seed: 
     out: dict[str, Any] = {"n": n, "vectors_mb": round(vectors.nbytes / 2**20, 1)}
     for name, store_uri in (("embedded", ""), ("milvus", uri)):
         idx = work / f"index-{n}"
-        store = open_store(store_uri, idx)
+        store = open_store(Settings.from_env(store=store_uri, index_dir=str(idx)))
         reset_peak_rss()  # each store's own peak, not the process's (the embedded 1M build came first)
         t = time.perf_counter()
         _internal.write_synthetic_index(idx, vectors, meta["texts"], store=store)

@@ -124,7 +124,7 @@ def _scale(scales: Sequence[int], seed: int, timeout: float, run: _Run, report: 
         f"Vectors: real chunk embeddings of the last corpus ({len(vectors)} chunks) mixed "
         "(a + 0.5·b) and perturbed with gaussian noise (norm 0.5), renormalised; texts cycle over the real "
         f"chunk texts; queries: {len(qvecs)} real question embeddings. Index kind and parameters are "
-        "vectorindex.choose_spec's; recall@10 is against exact search over the same vectors."
+        "store.choose_spec's; recall@10 is against exact search over the same vectors."
     )
 
 

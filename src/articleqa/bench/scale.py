@@ -1,7 +1,7 @@
 """Scale: 10k/100k/1M synthetic chunks, each size in its own subprocess so its peak memory is its own.
 
 Vectors are real chunk embeddings mixed and perturbed; the dense index kind and parameters are the ones
-``vectorindex.choose_spec`` picks, and its recall@10 is measured against exact search.
+``articleqa.store.choose_spec`` picks, and its recall@10 is measured against exact search.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..store import LexicalIndex, VectorIndex, VectorIndexSpec, choose_spec
 from . import _internal
 from .common import COLD_QUESTION, dir_bytes, peak_rss_mb, say, summarize
 from .latency import stage_latencies
@@ -94,7 +95,7 @@ def _ann_recall(dense: Any, vectors: np.ndarray, queries: np.ndarray, found: np.
 def _flat_for_comparison(vectors: np.ndarray, queries: np.ndarray) -> dict[str, Any]:
     """Exact search at the same size: what the ANN index is saving."""
     t = time.perf_counter()
-    flat = _internal.VectorIndex.build(vectors, _internal.VectorIndexSpec("flat"))
+    flat = VectorIndex.build(vectors, VectorIndexSpec("flat"))
     flat_build = time.perf_counter() - t
     lat_f = []
     for q in queries[:50]:
@@ -105,10 +106,10 @@ def _flat_for_comparison(vectors: np.ndarray, queries: np.ndarray) -> dict[str, 
 
 
 def _measure_dense(vectors: np.ndarray, queries: np.ndarray, n: int) -> tuple[Any, dict[str, Any]]:
-    spec = _internal.choose_spec(n)
+    spec = choose_spec(n)
     result: dict[str, Any] = {}
     t = time.perf_counter()
-    dense = _internal.VectorIndex.build(vectors, spec)
+    dense = VectorIndex.build(vectors, spec)
     result["dense_build_s"] = round(time.perf_counter() - t, 2)
     result["index"] = dense.spec.to_dict()
     lat, found = _search_all(dense, queries)
@@ -126,7 +127,7 @@ def _measure_dense(vectors: np.ndarray, queries: np.ndarray, n: int) -> tuple[An
 def _measure_bm25(texts_base: Sequence[str], qtexts: Sequence[str], n: int) -> dict[str, Any]:
     texts = [texts_base[i % len(texts_base)] for i in range(n)]
     t = time.perf_counter()
-    lex = _internal.LexicalIndex.build(texts)
+    lex = LexicalIndex.build(texts)
     result: dict[str, Any] = {"bm25_build_s": round(time.perf_counter() - t, 2)}
     del texts
     lat = []

@@ -207,8 +207,3 @@ class VectorIndex:
             )
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep]
-
-    def search_many(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Batch search (rows, scores) of shape (n_queries, k); -1 rows where fewer than k were found."""
-        scores, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, max(self.size, 1)))
-        return ids.astype(np.int64), scores

@@ -27,12 +27,13 @@ import numpy as np
 
 from ..errors import IndexError_
 from ..records import Chunk, Document, NewDocument
+from .contract import Store
 from .dense import VectorIndex, choose_spec
 from .files import MANIFEST, content_hash, crash_point, file_checksums, file_sizes, fsync_path, fsync_tree
 from .lexical import LexicalIndex
 from .lock import WriterLock, check_index_folder
 from .sentences import write_sentences
-from .snapshot import Snapshot, rebuild_hint
+from .snapshot import IndexSnapshot, rebuild_hint
 from .sqlite import RecordWriter
 
 FORMAT_VERSION = 2  # 2: sentence vectors stored per generation
@@ -51,7 +52,7 @@ class _Kept:
     chunks: list[tuple[int, Chunk, str]] = field(default_factory=list)  # (old row, chunk, content hash)
 
     @classmethod
-    def of(cls, base: Snapshot | None, remove: set[str]) -> _Kept:
+    def of(cls, base: IndexSnapshot | None, remove: set[str]) -> _Kept:
         if base is None:
             return cls()
         records = base._records
@@ -72,8 +73,8 @@ def removed_list(
             for k, v in sorted(chosen.items())}
 
 
-class IndexStore:
-    """Reads the current generation and writes the next one.
+class IndexStore(Store[IndexSnapshot]):
+    """The embedded backend: reads the current generation of an index folder and writes the next one.
 
     ``crash_at``: the name of a write step at which to kill the process (crash-safety tests only)."""
 
@@ -114,17 +115,17 @@ class IndexStore:
             return (0, 0)
         return (st.st_mtime_ns, st.st_size)
 
-    def open_snapshot(self) -> Snapshot:
+    def open_snapshot(self) -> IndexSnapshot:
         manifest = self.manifest()
         try:
-            return Snapshot(self.root, manifest)
+            return IndexSnapshot(self.root, manifest)
         except IndexError_:
             # Two writes may have finished between reading the manifest and opening its generation (the
             # second prunes it): that is not damage. Open the newer generation instead.
             newer = self.manifest()
             if newer.get("generation") == manifest.get("generation"):
                 raise
-            return Snapshot(self.root, newer)
+            return IndexSnapshot(self.root, newer)
 
     # ------------------------------------------------------------ writing
     @contextlib.contextmanager
@@ -139,16 +140,14 @@ class IndexStore:
         *,
         model: str,
         dim: int,
-        base: Snapshot | None,
+        base: IndexSnapshot | None,
         sources: Sequence[str] = (),
         progress: Callable[[str], None] | None = None,
         encoder: str | None = None,
         removed_by_user: Mapping[str, Mapping[str, str]] | None = None,
     ) -> dict[str, Any]:
-        """Write the next generation = base − remove + add, and make it current. Caller holds the lock.
-
-        ``removed_by_user``: the documents a user removed (doc id → source, title), kept in the manifest so a
-        folder indexed again leaves them out; None carries the base's list over unchanged."""
+        """The next generation, built in a new folder beside the current one and made current by replacing
+        manifest.json (see :meth:`articleqa.store.contract.Store.write`)."""
         say = progress or (lambda _msg: None)
         number, tmp = self._start_generation(base)
         kept = _Kept.of(base, remove)
@@ -187,7 +186,7 @@ class IndexStore:
     def _crash(self, name: str) -> None:
         crash_point(name, self.crash_at)
 
-    def _start_generation(self, base: Snapshot | None) -> tuple[int, Path]:
+    def _start_generation(self, base: IndexSnapshot | None) -> tuple[int, Path]:
         """The next generation's number and its empty temporary folder."""
         self.root.mkdir(parents=True, exist_ok=True)
         self._remove_leftovers()
@@ -221,7 +220,7 @@ class IndexStore:
 
     @staticmethod
     def _write_vectors(
-        tmp: Path, kept: _Kept, add: Sequence[NewDocument], base: Snapshot | None, dim: int
+        tmp: Path, kept: _Kept, add: Sequence[NewDocument], base: IndexSnapshot | None, dim: int
     ) -> np.ndarray:
         """vectors.npy (memory-mapped while written): kept rows copied block by block, then the new ones."""
         n_total = len(kept.chunks) + sum(len(nd.chunks) for nd in add)
@@ -241,7 +240,7 @@ class IndexStore:
     @staticmethod
     def _write_search_indexes(
         tmp: Path, kept: _Kept, new_rows: Sequence[tuple[int, Chunk, str]], vectors: np.ndarray,
-        base: Snapshot | None, remove: set[str],
+        base: IndexSnapshot | None, remove: set[str],
     ) -> dict[str, Any]:
         """bm25/ and, for ANN kinds, vectors.faiss; the vector index spec for the manifest."""
         texts = [c.text for _r, c, _h in kept.chunks] + [c.text for _r, c, _h in new_rows]
@@ -256,7 +255,7 @@ class IndexStore:
         dense.save(tmp)
         return spec.to_dict()
 
-    def _commit(self, tmp: Path, manifest: dict[str, Any], base: Snapshot | None) -> None:
+    def _commit(self, tmp: Path, manifest: dict[str, Any], base: IndexSnapshot | None) -> None:
         """fsync the generation, rename it into place, then point manifest.json at it; prune old ones."""
         gen_name = str(manifest["generation"])
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

@@ -32,24 +32,18 @@ class SentenceData:
         lo, hi = (int(x) for x in self.chunk_units[row])
         return self.spans[lo:hi], self.vectors[lo:hi]
 
-    def best_similarity(self, rows: Sequence[int], query_vector: np.ndarray) -> np.ndarray:
-        """Each chunk's highest sentence similarity to the question (one gather, one product)."""
-        out = np.zeros(len(rows), dtype=np.float32)
-        if not len(rows):
-            return out
-        ranges = np.asarray(self.chunk_units[np.asarray(rows, dtype=np.int64)])
+    def gather(self, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(these chunks' sentence vectors as float32, chunk after chunk; each chunk's number of sentences):
+        one gather, read in file order (memory-mapped reads go faster so)."""
+        ranges = np.asarray(self.chunk_units[np.asarray(rows, dtype=np.int64)]).reshape(-1, 2)
         lengths = ranges[:, 1] - ranges[:, 0]
         nonempty = lengths > 0
-        if not nonempty.any():
-            return out
         starts, lens = ranges[nonempty, 0], lengths[nonempty]
         offsets = np.repeat(starts - np.cumsum(np.r_[0, lens[:-1]]), lens) + np.arange(int(lens.sum()))
-        order = np.argsort(offsets, kind="stable")  # memory-mapped reads go faster in file order
+        order = np.argsort(offsets, kind="stable")
         gathered = np.empty((len(offsets), self.vectors.shape[1]), dtype=np.float32)
         gathered[order] = self.vectors[offsets[order]]
-        sims = gathered @ query_vector
-        out[nonempty] = np.maximum.reduceat(sims, np.r_[0, np.cumsum(lens)[:-1]])
-        return out
+        return gathered, lengths
 
     def known_vectors(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(mask of ``hashes`` held here, their vectors): unchanged sentences are not encoded again."""

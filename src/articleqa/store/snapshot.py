@@ -1,4 +1,5 @@
-"""One generation of the index, opened read-only, behind the narrow interface the pipeline reads through.
+"""One generation of the embedded index, opened read-only: the :class:`~articleqa.store.contract.Snapshot`
+of the folder backend.
 
 Retrieval, the answer stage and the facade ask a Snapshot for search results, chunks, sentences and document
 records; the files, FAISS and bm25s objects behind them stay inside the store package."""
@@ -15,6 +16,7 @@ import numpy as np
 
 from ..errors import IndexError_
 from ..records import Chunk, Document, DocumentInfo, DocumentMeta
+from .contract import Snapshot
 from .dense import VectorIndex, VectorIndexSpec
 from .files import crc32, file_sizes
 from .lexical import LexicalIndex
@@ -51,8 +53,9 @@ def _check_files(gen_dir: Path, manifest: dict[str, Any]) -> None:
             )
 
 
-class Snapshot:
-    """One generation, opened read-only. Immutable, so any number of threads may search it."""
+class IndexSnapshot(Snapshot):
+    """One generation of the embedded index, opened read-only: SQLite records, FAISS, bm25s and memory-mapped
+    sentence vectors in its folder."""
 
     def __init__(self, root: Path, manifest: dict[str, Any]) -> None:
         self.root = root
@@ -85,67 +88,43 @@ class Snapshot:
 
     # ------------------------------------------------------------ what the index is
     @property
-    def n_chunks(self) -> int:
-        return int(self.manifest["n_chunks"])
-
-    @property
-    def n_documents(self) -> int:
-        return int(self.manifest["n_documents"])
-
-    @property
-    def model(self) -> str:
-        """The embedding model the vectors were made with."""
-        return str(self.manifest["model"])
-
-    @property
     def has_sentences(self) -> bool:
-        """False for indexes written before sentence vectors were stored (format 1)."""
         return self._sentences is not None
 
     def close(self) -> None:
         self._records.close()
 
     def check(self) -> None:
-        """SQLite's own consistency check of the records (crash-safety tests)."""
+        """SQLite's own consistency check of the records."""
         self._records.check()
 
     # ------------------------------------------------------------ search
     def search_dense(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k chunk rows by cosine similarity (within ``rows`` when given) and their scores."""
         return self._dense.search(query_vector, k, rows)
 
     def search_lexical(self, question: str, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k chunk rows by BM25 (within ``rows`` when given) and their scores."""
         return self._lexical.search(question, k, rows)
 
-    def chunk_similarities(self, rows: Sequence[int], query_vector: np.ndarray) -> np.ndarray:
-        """Cosine similarity of these chunks' pooled vectors to the question."""
-        return np.asarray(self._vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32) @ query_vector
-
     def chunk_vectors(self, rows: Sequence[int] | slice) -> np.ndarray:
-        """Pooled chunk vectors (float32 copies)."""
         picked = self._vectors[rows] if isinstance(rows, slice) else self._vectors[np.asarray(rows, dtype=np.int64)]
         return np.asarray(picked, dtype=np.float32)
 
-    def best_sentence_similarities(self, rows: Sequence[int], query_vector: np.ndarray) -> np.ndarray | None:
-        """Each chunk's best sentence similarity to the question; None when no sentence vectors are stored."""
-        return self._sentences.best_similarity(rows, query_vector) if self._sentences is not None else None
+    def _sentence_vectors(self, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        assert self._sentences is not None
+        return self._sentences.gather(rows)
 
     def chunk_sentences(self, row: int) -> tuple[np.ndarray, np.ndarray]:
-        """(offsets into the document, float16 vectors) of one chunk's sentences; empty without sentences."""
         if self._sentences is None:
             return np.zeros((0, 2), dtype=np.int64), np.zeros((0, 0), dtype=np.float16)
         return self._sentences.for_chunk(row)
 
     def known_sentence_vectors(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(mask of sentence keys this index holds, their vectors): unchanged sentences are not encoded again."""
         if self._sentences is None:
             return np.zeros(len(hashes), dtype=bool), np.zeros((0, 0), dtype=np.float16)
         return self._sentences.known_vectors(hashes)
 
     # ------------------------------------------------------------ records
     def chunks(self, rows: Sequence[int]) -> list[Chunk]:
-        """Chunks for rows, in the order asked."""
         return self._records.chunks(rows)
 
     def rows_for_documents(self, doc_ids: Sequence[str]) -> np.ndarray:
@@ -164,11 +143,9 @@ class Snapshot:
         return self._records.document_infos()
 
     def document_meta(self, doc_ids: Sequence[str]) -> dict[str, DocumentMeta]:
-        """Bibliographic fields per doc id (citations, passages)."""
         return self._records.document_meta(doc_ids)
 
     def all_document_meta(self) -> list[DocumentMeta]:
-        """Every document's fields without its text, in index order: what filters read."""
         return self._records.all_document_meta()
 
     def count_documents(self) -> int:

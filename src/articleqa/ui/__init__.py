@@ -35,8 +35,6 @@ from .render import (
     shown_citations,
 )
 
-_status = render_status  # its name before the split; tests still import it
-
 __all__ = [
     "ALLOWED_SUFFIXES", "CSS", "EXAMPLES", "HISTORY_TURNS", "LIBRARY_HINT", "MAX_QUESTION_CHARS", "PENDING_HTML",
     "SOURCES_EMPTY", "VIEWER_EMPTY", "build_app", "context_window", "document_choices", "document_rows",

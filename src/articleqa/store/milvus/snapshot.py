@@ -1,4 +1,5 @@
-"""One generation on a Milvus server, opened read-only, behind the same methods as the embedded Snapshot.
+"""One generation on a Milvus server, opened read-only: the :class:`~articleqa.store.contract.Snapshot` of the
+Milvus backend.
 
 Dense search runs on the server (a ``row in [...]`` expression keeps a filtered question inside its documents
 during the search, not after it); BM25 runs here over the generation's stored BM25 files; sentence vectors,
@@ -18,6 +19,7 @@ import numpy as np
 
 from ...errors import IndexError_
 from ...records import Chunk, Document, DocumentInfo, DocumentMeta
+from ..contract import Snapshot
 from ..lexical import LexicalIndex
 from . import records
 from .commits import Commit, Published
@@ -77,7 +79,7 @@ def unpack_lexical(data: bytes) -> tuple[LexicalIndex, np.ndarray | None]:
         return LexicalIndex.load(Path(tmp), mmap=False), rows
 
 
-class MilvusSnapshot:
+class MilvusSnapshot(Snapshot):
     """One commit of a generation. What it shows never changes — later commits add rows past its bounds, which
     every read here excludes, and hide rows from their own readers; rows it shows are deleted only by the write
     after the one that removed them — so readers may cache."""
@@ -108,20 +110,8 @@ class MilvusSnapshot:
 
     # ------------------------------------------------------------ what the index is
     @property
-    def n_chunks(self) -> int:
-        return int(self.manifest["n_chunks"])
-
-    @property
-    def n_documents(self) -> int:
-        return int(self.manifest["n_documents"])
-
-    @property
     def n_units(self) -> int:
         return int(self.manifest["sentences"]["n_units"])
-
-    @property
-    def model(self) -> str:
-        return str(self.manifest["model"])
 
     @property
     def has_sentences(self) -> bool:
@@ -187,9 +177,6 @@ class MilvusSnapshot:
         got = {int(c["row"]): c["vector"] for c in self._chunk_rows(wanted, vectors=True)}
         return np.asarray([got[r] for r in wanted], dtype=np.float32)
 
-    def chunk_similarities(self, rows: Sequence[int], query_vector: np.ndarray) -> np.ndarray:
-        return self.chunk_vectors(rows) @ query_vector
-
     # ------------------------------------------------------------ sentences
     def _remember(self, rows: Sequence[dict[str, Any]]) -> None:
         if len(self._chunks) + len(rows) > CACHE_ROWS:
@@ -232,19 +219,12 @@ class MilvusSnapshot:
             out.append((spans, vecs))
         return out
 
-    def best_sentence_similarities(self, rows: Sequence[int], query_vector: np.ndarray) -> np.ndarray | None:
-        """As the embedded store computes it (one product over all candidates' sentences, then the maximum per
-        chunk): BLAS rounds a product differently by its shape, and equal answers need equal scores."""
-        out = np.zeros(len(rows), dtype=np.float32)
+    def _sentence_vectors(self, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         per_chunk = [vecs for _spans, vecs in self._sentences_of(rows)]
         lens = np.array([len(v) for v in per_chunk], dtype=np.int64)
-        nonempty = lens > 0
-        if not nonempty.any():
-            return out
-        gathered = np.concatenate([np.asarray(v, dtype=np.float32) for v in per_chunk if len(v)])
-        sims = gathered @ query_vector
-        out[nonempty] = np.maximum.reduceat(sims, np.r_[0, np.cumsum(lens[nonempty])[:-1]])
-        return out
+        if not lens.any():
+            return np.zeros((0, int(self.manifest["dim"])), dtype=np.float32), lens
+        return np.concatenate([np.asarray(v, dtype=np.float32) for v in per_chunk if len(v)]), lens
 
     def chunk_sentences(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         return self._sentences_of([row])[0]

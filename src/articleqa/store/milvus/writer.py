@@ -25,6 +25,7 @@ import numpy as np
 
 from ...errors import IndexError_
 from ...records import NewDocument
+from ..contract import Store
 from ..files import crash_point
 from ..generations import FORMAT_VERSION, removed_list
 from .commits import Commit, Published, Removed, latest, superseded_blobs
@@ -76,8 +77,8 @@ def can_commit(base: MilvusSnapshot | None, current: GenerationNames | None, add
     return wanted.kind != "ivf" or 2 * int(base.spec.build.get("nlist", 0)) >= int(wanted.build["nlist"])
 
 
-class MilvusStore:
-    """Reads the current generation named by the alias and writes the next one."""
+class MilvusStore(Store[MilvusSnapshot]):
+    """The Milvus backend: reads the current generation named by the alias and writes the next one."""
 
     def __init__(self, target: MilvusTarget, *, crash_at: str = "") -> None:
         self.target = target
@@ -172,8 +173,7 @@ class MilvusStore:
         removed_by_user: Mapping[str, Mapping[str, str]] | None = None,
     ) -> dict[str, Any]:
         """base − remove + add: committed to the current generation when it can be (see can_commit), else
-        written as the next generation and swapped in. Caller holds the lock. ``removed_by_user``: as in
-        :meth:`articleqa.store.IndexStore.write`."""
+        written as the next generation and swapped in (see :meth:`articleqa.store.contract.Store.write`)."""
         say = progress or (lambda _msg: None)
         current = self.current()
         # Generations above the current one are writes that died before their swap: never visible, drop them.
