@@ -5,10 +5,13 @@ See docs/architecture.md for the path a question takes."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Unpack
 
+from .answer import Reader
+from .answer.written import Generator
 from .ask import AskOptions, AskPipeline, AskRequest, Conversation
 from .config import DEFAULT_MODEL, Settings
 from .embedding import Embedder, canonical_model_name
@@ -31,7 +34,6 @@ class Assistant:
         self.where = settings.location  # the folder or the Milvus URI, for messages
         self.embedder = embedder
         self.models = load_models(settings, embedder)
-        self.reader, self.generator = self.models.reader, self.models.generator
         self.store = store or open_store(settings.with_(index_dir=str(self.index_dir)))
         self.live = LiveIndex(self.store, self.where)
         self.settings = settings
@@ -47,6 +49,21 @@ class Assistant:
         self._settings = settings
         self.library = Library(settings, self.embedder, self.live)
         self.pipeline = AskPipeline(settings, self.models, self.live)
+
+    @property
+    def reader(self) -> Reader:
+        return self.models.reader
+
+    @property
+    def generator(self) -> Generator | None:
+        """The language model client that writes answers (None: answers are extractive)."""
+        return self.models.generator
+
+    @generator.setter
+    def generator(self, generator: Generator | None) -> None:
+        """Another writer (or none) from the next question on; tests script one this way."""
+        self.models = dataclasses.replace(self.models, generator=generator)
+        self.pipeline = AskPipeline(self._settings, self.models, self.live)
 
     # ---------------------------------------------------------------- construction
     @classmethod
