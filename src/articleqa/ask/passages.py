@@ -47,6 +47,15 @@ def question_info(question: str, asked_as: str | None) -> QuestionInfo:
     return info
 
 
+def _keeps_the_span(listed: Answer, factoid: Answer) -> bool:
+    """Whether one of the list's items overlaps the reader's answer span. A question that is not grammatically
+    plural ("Who confirmed the meeting?") keeps a confident single answer unless the list extends it: a list
+    that leaves the reader's answer out is a list of other parties the question did not ask about."""
+    spans = [(c.doc_id, c.answer_start, c.answer_end) for c in factoid.citations
+             if c.answer_start is not None and c.answer_end is not None]
+    return any(p.doc_id == d and p.start < e and s < p.end for p in listed.parts for d, s, e in spans)
+
+
 class PassageAnswers:
     """Answers from the top passages: the reader's span, or the list or explanation the question asks for."""
 
@@ -94,7 +103,8 @@ class PassageAnswers:
     ) -> Answer:
         """The list or explanation when it has verified quotes; else the factoid answer stands."""
         shaped = self._shaped(question, shape, info, snap, passages, reading, qvec, factoid)
-        if shaped is None:
+        if shaped is None or (shape.kind == "list" and not shape.plural and factoid.answerable
+                              and not _keeps_the_span(shaped, factoid)):
             return factoid
         text_of = document_texts(snap)
         shaped.citations = verify_citations(shaped.citations, text_of)

@@ -63,6 +63,12 @@ def _assert_pieces_verbatim(qa, answer: Answer) -> None:  # type: ignore[no-unty
     ("How did the official describe the mood?", "factoid"),
     ("When does construction begin?", "factoid"),
     ("Where was the fire?", "factoid"),
+    # a time pins one event; a thing in the article is not the article
+    ("What happened on Tuesday?", "factoid"),
+    ("What happened in March 2019?", "factoid"),
+    ("What is the lawsuit about?", "factoid"),
+    ("What is the new film about?", "factoid"),
+    ("What are these stories about?", "overview"),
 ])
 def test_the_question_grammar_picks_the_shape(question: str, kind: str) -> None:
     assert recognise(question).kind == kind
