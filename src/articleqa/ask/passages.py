@@ -47,13 +47,15 @@ def question_info(question: str, asked_as: str | None) -> QuestionInfo:
     return info
 
 
-def _keeps_the_span(listed: Answer, factoid: Answer) -> bool:
-    """Whether one of the list's items overlaps the reader's answer span. A question that is not grammatically
-    plural ("Who confirmed the meeting?") keeps a confident single answer unless the list extends it: a list
-    that leaves the reader's answer out is a list of other parties the question did not ask about."""
+def _splits_the_span(listed: Answer, factoid: Answer) -> bool:
+    """Whether the list only splits the reader's answer into its parts ("Councillors Maureen Pryce and Owen
+    Tasker" → two items). A question that is not grammatically plural ("Who confirmed the meeting?", "Who
+    criticized Obama?") keeps a confident single answer otherwise: a list that adds parties from elsewhere answers
+    a question about several that nobody asked."""
     spans = [(c.doc_id, c.answer_start, c.answer_end) for c in factoid.citations
              if c.answer_start is not None and c.answer_end is not None]
-    return any(p.doc_id == d and p.start < e and s < p.end for p in listed.parts for d, s, e in spans)
+    return bool(spans) and all(any(p.doc_id == d and s <= p.start and p.end <= e for d, s, e in spans)
+                               for p in listed.parts)
 
 
 class PassageAnswers:
@@ -104,7 +106,7 @@ class PassageAnswers:
         """The list or explanation when it has verified quotes; else the factoid answer stands."""
         shaped = self._shaped(question, shape, info, snap, passages, reading, qvec, factoid)
         if shaped is None or (shape.kind == "list" and not shape.plural and factoid.answerable
-                              and not _keeps_the_span(shaped, factoid)):
+                              and not _splits_the_span(shaped, factoid)):
             return factoid
         text_of = document_texts(snap)
         shaped.citations = verify_citations(shaped.citations, text_of)
