@@ -130,11 +130,12 @@ class Library:
         return base
 
     def _plan(
-        self, sources: Sequence[Source], docs: list[Document], base: Snapshot | None, report: AddReport
+        self, sources: Sequence[Source], docs: list[Document], given: set[int], base: Snapshot | None,
+        report: AddReport,
     ) -> tuple[list[Document], set[str], Plan]:
         """(new documents, their ids, the plan): documents the user removed stay out when their folder is
-        indexed again (make run does that); ones already indexed are reported as duplicates."""
-        given = {id(s) for s in sources if isinstance(s, Document)}  # documents passed in, not read from files
+        indexed again (make run does that); ones already indexed are reported as duplicates. ``given``: ids of the
+        Documents passed in rather than read from files."""
         plan = plan_add(removed_entries(base.manifest if base is not None else self._previous_manifest()),
                         docs, given, named_files(s for s in sources if not isinstance(s, Document)))
         new_documents: list[Document] = []
@@ -154,8 +155,8 @@ class Library:
         report = AddReport(skipped=skipped)
         with self.store.lock():
             base = self._base(fresh)
-            new_documents, seen, plan = self._plan(sources, docs, base, report)
-            given = {id(s) for s in sources if isinstance(s, Document)}
+            given = {id(s) for s in sources if isinstance(s, Document)}  # documents passed in, not read from files
+            new_documents, seen, plan = self._plan(sources, docs, given, base, report)
             replaced = older_versions(base, [d for d in docs if id(d) not in given], skipped) if base else []
             remove = {info.doc_id for info in replaced}
             if not new_documents and not remove:  # nothing to write: the index (or its absence) stays as it was
