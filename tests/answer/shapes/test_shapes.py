@@ -3,6 +3,8 @@ shaped answer is verbatim article text at its offsets, cited by the sentence tha
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ from articleqa.answer.citations import quote_is_verbatim
 from articleqa.answer.shapes import ArticleSentences, Overview, recognise
 from articleqa.answer.shapes.clauses import noun_phrase
 from articleqa.answer.shapes.listing import _asked
-from articleqa.answer.shapes.parties import split_items, verb_stem
+from articleqa.answer.shapes.parties import Item, split_items, verb_stem, well_formed
 from articleqa.answer.written import (
     INSTRUCTIONS,
     GenerationDone,
@@ -278,3 +280,22 @@ def test_a_list_of_what_pays_reads_the_agents_of_paid_for_by(qa) -> None:  # typ
     items = " | ".join(p.text for p in answer.parts)
     assert answer.kind == "list" and "municipal bond" in items and ("grant" in items or "Heritage Fund" in items)
     _assert_pieces_verbatim(qa, answer)
+
+
+@pytest.mark.parametrize("opening", ["LONDON, England (CNN) -- ", "NEW DELHI, India (CNN)  -- ", "(CNN) -- ",
+                                     "MUSCAT, Oman (AP) \u2014 ", "WASHINGTON \u2014 "])
+def test_a_wire_dateline_is_no_list_item(opening: str) -> None:
+    sentence = opening + "Britain and France will pull their troops out of the region by May."
+    assert _items_of(sentence, "Britain") == ["Britain", "France"]
+    place = re.search(r"[A-Z][A-Z ]*[A-Z]", opening).group()  # type: ignore[union-attr]  # "NEW DELHI", "CNN"
+    assert all(sentence.index(item) >= len(opening) for item in _items_of(sentence, place))
+    start = sentence.index(place)
+    assert not well_formed(_article([sentence]), Item("d", 0, start, start + len(place), 0.0))
+
+
+def test_a_piece_of_a_hyphenated_word_is_no_list_item() -> None:
+    sentence = "President-elect Barack Obama and Vice President Joe Biden met the governors."
+    art = _article([sentence])
+    elect = sentence.index("elect")
+    assert not well_formed(art, Item("d", 0, elect, elect + len("elect"), 0.0))
+    assert well_formed(art, Item("d", 0, 0, len("President-elect Barack Obama"), 0.0))

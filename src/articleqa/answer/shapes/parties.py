@@ -3,6 +3,7 @@ asks for, and which say the same party twice. Read by :mod:`.listing`; spaCy par
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,12 @@ _SPEECH = frozenset(stem(w) for w in ("say", "says", "said", "tell", "told", "re
                                       "note", "noted", "announce", "announced", "state", "stated", "claim", "claimed",
                                       "argue", "argued", "explain", "explained", "write", "wrote", "according"))
 _DEMONSTRATIVES = frozenset({"those", "these", "this", "that"})
+# A wire story's opening dateline: "LONDON, England (CNN) --", "MUSCAT, Oman (AP) —", "(CNN) --". Where the story was
+# filed from, not a party to it.
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'\u2019 -]*[A-Z]\.?(?:,\s*[A-Z][A-Za-z.'\u2019 ]{0,30}?)?\s*(?:\([A-Za-z.]{2,15}\)\s*)?"
+    r"|\([A-Za-z.]{2,15}\)\s*)(?:--|\u2014|\u2013)\s"
+)
 # English verbs whose past forms no stemmer joins to the present ("paid" / "pay"): a closed class.
 _IRREGULAR = """pay paid|buy bought|sell sold|make made|win won|lose lost|lead led|hold held|tell told|say said|
 take took taken|give gave given|bring brought|build built|send sent|spend spent|meet met|leave left|keep kept|
@@ -50,6 +57,17 @@ class Item:
     start: int  # absolute offsets of the item
     end: int
     rank: float  # lower first when two items tie in text order
+
+
+def well_formed(art: ArticleSentences, item: Item) -> bool:
+    """The item is a whole phrase of the prose: it does not begin inside a word ("elect" of "President-elect")
+    and is not the dateline a wire story opens with ("LONDON, England (CNN) --")."""
+    text = art.document.text
+    if item.start > 0 and (text[item.start - 1].isalnum() or text[item.start - 1] in "-\u2010\u2011"):
+        return False
+    s0, e0 = art.spans[item.sentence]
+    dateline = _DATELINE.match(text[s0:e0])
+    return dateline is None or item.start - s0 >= dateline.end()
 
 
 def coordination(art: ArticleSentences, doc_id: str, i: int, rank: float) -> list[Item]:
@@ -111,7 +129,8 @@ def split_items(sentence: str, np_: tuple[int, int, Any], art: ArticleSentences,
            rank: float) -> list[tuple[Item, Any]]:
     """One item per coordinated noun ("Maureen Pryce and Owen Tasker", "wheat and cooking oil" → two), and the
     names a plural phrase stands for ("two other bidders, Marrow Civil Works and Tallis Building Partners" → the
-    two names); otherwise the phrase. A coordinated modifier stays one party ("Arab and Muslim leaders")."""
+    two names); otherwise the phrase. A coordinated modifier stays one party ("Arab and Muslim leaders"). Only
+    whole phrases of the prose (:func:`well_formed`)."""
     s0 = art.spans[i][0]
     start, end, head = np_
     named = [c for c in head.children if c.dep_ == "appos" and c.pos_ in {"PROPN", "NOUN"}]
@@ -130,17 +149,19 @@ def split_items(sentence: str, np_: tuple[int, int, Any], art: ArticleSentences,
     if len(members) == 1 and head is np_[2]:
         pair = _coordinated_modifier(head)
         if pair is not None:  # "wheat and cooking oil" parsed as one oil of two kinds
-            return [(Item(doc_id, i, s0 + a, s0 + b, rank), tok) for a, b, tok in pair]
-        return [(Item(doc_id, i, s0 + start, s0 + end, rank), head)]
-    out = []
-    for n, m in enumerate(members):
-        sub = noun_phrase(sentence, m.idx, m.idx + len(m.text), keep_conj=False)
-        if sub is not None:
-            a, b, _ = sub
-            if n == len(members) - 1:
-                b = max(b, _trailing_prep_end(m, members, b))
-            out.append((Item(doc_id, i, s0 + a, s0 + b, rank), m))
-    return out
+            out = [(Item(doc_id, i, s0 + a, s0 + b, rank), tok) for a, b, tok in pair]
+        else:
+            out = [(Item(doc_id, i, s0 + start, s0 + end, rank), head)]
+    else:
+        out = []
+        for n, m in enumerate(members):
+            sub = noun_phrase(sentence, m.idx, m.idx + len(m.text), keep_conj=False)
+            if sub is not None:
+                a, b, _ = sub
+                if n == len(members) - 1:
+                    b = max(b, _trailing_prep_end(m, members, b))
+                out.append((Item(doc_id, i, s0 + a, s0 + b, rank), m))
+    return [(it, tok) for it, tok in out if well_formed(art, it)]
 
 
 def _coordinated_modifier(head: Any) -> list[tuple[int, int, Any]] | None:
