@@ -84,7 +84,7 @@ def test_helpers() -> None:
     base = np.eye(4, dtype=np.float32)
     v = bench.synthetic_vectors(base, 10, seed=0)
     assert v.shape == (10, 4) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
-    truth = bench._exact_topk(v, v[:2], 3, block=4)
+    truth = bench.exact_topk(v, v[:2], 3, block=4)
     assert truth[0][0] == 0 and truth[1][0] == 1
 
 

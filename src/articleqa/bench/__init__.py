@@ -30,9 +30,9 @@ from __future__ import annotations
 from .baseline import fixed_chunks, run_baseline
 from .common import BenchQuestion, Corpus, peak_rss_mb, summarize
 from .runner import run_bench
-from .scale import _exact_topk, synthetic_vectors
+from .scale import exact_topk, synthetic_vectors
 
 __all__ = [
-    "BenchQuestion", "Corpus", "_exact_topk", "fixed_chunks", "peak_rss_mb", "run_baseline", "run_bench",
+    "BenchQuestion", "Corpus", "exact_topk", "fixed_chunks", "peak_rss_mb", "run_baseline", "run_bench",
     "summarize", "synthetic_vectors",
 ]

@@ -25,7 +25,7 @@ import numpy as np
 
 from .common import COLD_QUESTION, peak_rss_mb, reset_peak_rss, say, summarize
 from .latency import stage_latencies
-from .scale import K, _exact_topk, _recall, synthetic_vectors
+from .scale import K, exact_topk, synthetic_vectors, topk_recall
 
 MILVUS_SCALES = (100_000, 1_000_000)
 
@@ -50,8 +50,8 @@ def _dense_recall(snap: Any, vectors: np.ndarray, queries: np.ndarray) -> dict[s
         rows, _s = snap.search_dense(q, K)
         lat.append((time.perf_counter() - t) * 1000)
         found[i, : len(rows)] = rows[:K]
-    truth = _exact_topk(vectors, queries, K)
-    return {"recall_at_10": round(_recall(found, truth), 4), "dense_search_ms": summarize(lat)}
+    truth = exact_topk(vectors, queries, K)
+    return {"recall_at_10": round(topk_recall(found, truth), 4), "dense_search_ms": summarize(lat)}
 
 
 def _ask(qa: Any, questions: Sequence[str]) -> tuple[dict[str, Any], list[Any]]:

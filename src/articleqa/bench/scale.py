@@ -41,7 +41,7 @@ def synthetic_vectors(base: np.ndarray, n: int, seed: int, noise: float = 0.5, b
     return out
 
 
-def _exact_topk(vectors: np.ndarray, queries: np.ndarray, k: int, block: int = 262_144) -> np.ndarray:
+def exact_topk(vectors: np.ndarray, queries: np.ndarray, k: int, block: int = 262_144) -> np.ndarray:
     best_s = np.full((len(queries), k), -np.inf, dtype=np.float32)
     best_i = np.full((len(queries), k), -1, dtype=np.int64)
     for s in range(0, len(vectors), block):
@@ -56,7 +56,7 @@ def _exact_topk(vectors: np.ndarray, queries: np.ndarray, k: int, block: int = 2
     return best_i
 
 
-def _recall(found: np.ndarray, truth: np.ndarray) -> float:
+def topk_recall(found: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean([len(set(f[f >= 0]) & set(t)) / len(t) for f, t in zip(found, truth, strict=True)]))
 
 
@@ -76,16 +76,16 @@ def _ann_recall(dense: Any, vectors: np.ndarray, queries: np.ndarray, found: np.
     """recall@10 of the ANN index against exact search, and a sweep of its search-time knob around its value."""
     result: dict[str, Any] = {}
     t = time.perf_counter()
-    truth = _exact_topk(vectors, queries, K)
+    truth = exact_topk(vectors, queries, K)
     result["exact_truth_s"] = round(time.perf_counter() - t, 2)
-    result["recall_at_10"] = round(_recall(found, truth), 4)
+    result["recall_at_10"] = round(topk_recall(found, truth), 4)
     sweep_key = "nprobe" if dense.spec.kind == "ivf" else "ef_search"
     chosen = int(dense.spec.params[sweep_key])
     sweep = []
     for value in sorted({max(1, chosen // 4), max(1, chosen // 2), chosen, chosen * 2}):
         dense.set_search_params(**{sweep_key: value})
         lat_s, got = _search_all(dense, queries)
-        sweep.append({sweep_key: value, "recall_at_10": round(_recall(got, truth), 4),
+        sweep.append({sweep_key: value, "recall_at_10": round(topk_recall(got, truth), 4),
                       "p50_ms": summarize(lat_s)["p50"]})
     dense.set_search_params(**{sweep_key: chosen})
     result["sweep"] = sweep
