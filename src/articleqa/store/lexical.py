@@ -37,6 +37,13 @@ def tokenize(texts: Sequence[str], *, fold: bool = True) -> list[list[str]]:
     return _bm25s().tokenize(texts, stopwords="en", stemmer=english_stemmer(), return_ids=False, show_progress=False)
 
 
+def _numbered(docs: list[list[str]]) -> tuple[list[list[int]], dict[str, int]]:
+    """Token ids numbered in order of first appearance. bm25s numbers a set of the tokens, whose order changes with
+    Python's hash seed, so two builds of the same texts wrote different files."""
+    vocab: dict[str, int] = {}
+    return [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in docs], vocab
+
+
 class LexicalIndex:
     """A narrow wrapper so the rest of the code never depends on bm25s' call shapes."""
 
@@ -49,7 +56,7 @@ class LexicalIndex:
     def build(cls, texts: Sequence[str], *, fold: bool = True) -> LexicalIndex:
         model = _bm25s().BM25()
         if texts:
-            model.index(tokenize(texts, fold=fold), show_progress=False)
+            model.index(_numbered(tokenize(texts, fold=fold)), show_progress=False)
         return cls(model, len(texts), fold=fold)
 
     def save(self, directory: Path) -> None:
