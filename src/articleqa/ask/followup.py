@@ -80,6 +80,18 @@ def _possessive(phrase: str) -> str:
     return phrase + ("'" if phrase.endswith("s") else "'s")
 
 
+def _answer_phrase(answer: Answer | None) -> str | None:
+    """What a pronoun can mean in an earlier answer: a factoid's span; a list's items joined as a sentence joins
+    them ("Arab and Muslim leaders and at least nine countries in the region", not the displayed "A; B"); an
+    overview or an explanation is no phrase (a pronoun after one means what the question was about)."""
+    if answer is None or not answer.answerable or answer.kind in {"overview", "explanation"}:
+        return None
+    items = [p.text for p in answer.parts] if answer.kind == "list" else []
+    if len(items) >= 2:
+        return ", ".join(items[:-1]) + " and " + items[-1]
+    return answer.text
+
+
 def rewrite(question: str, history: Sequence[Turn]) -> str | None:
     """A standalone version of ``question`` given earlier turns, or None when it already stands alone."""
     if not history:
@@ -92,7 +104,7 @@ def rewrite(question: str, history: Sequence[Turn]) -> str | None:
         return None
     prev_info = classify(prev.standalone)
     counting = bool(re.search(r"\bhow (many|much)\b", q, re.I))
-    prev_answer = prev.answer.text if prev.answer is not None and prev.answer.answerable else None
+    prev_answer = _answer_phrase(prev.answer)
     body = _LEADING.sub("", q) if _LEADING.match(q) else q
     body = body[:1].upper() + body[1:] if body else body
 
