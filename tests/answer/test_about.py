@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from articleqa import Assistant
 from articleqa.answer import NOT_FOUND, verify_citations
 from articleqa.answer.about import article_question, metadata_note
+from articleqa.cli import main
 from articleqa.highlight import escape
 from articleqa.ingest import load_file, load_paths
 from articleqa.records import Answer, Citation, data_lines
@@ -262,19 +261,15 @@ def test_metadata_citations_are_shown_as_metadata_not_as_quotes(formats_qa: Assi
     assert "aqa-metadata" in panel
 
 
-def test_the_command_line_says_a_metadata_citation_is_not_a_quote(tmp_path: Path) -> None:
+def test_the_command_line_says_a_metadata_citation_is_not_a_quote(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     index = tmp_path / "idx"
     Assistant.build([FIXTURES / "article.html"], index_dir=index)
-    run = subprocess.run(
-        [sys.executable, "-m", "articleqa", "ask", "When was the article published?", "--index-dir", str(index),
-         "--json"], capture_output=True, text=True, check=True)
-    data = json.loads(run.stdout)
+    assert main(["ask", "When was the article published?", "--index-dir", str(index), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
     assert data["text"] == "January 5, 2026"
     assert data["citations"][0]["kind"] == "metadata" and data["citations"][0]["quote"] == ""
-    plain = subprocess.run(
-        [sys.executable, "-m", "articleqa", "ask", "When was the article published?", "--index-dir", str(index)],
-        capture_output=True, text=True, check=True).stdout
-    assert "From the article's metadata (not its text) — publication date: 2026-01-05" in plain
+    assert main(["ask", "When was the article published?", "--index-dir", str(index)]) == 0
+    assert "From the article's metadata (not its text) — publication date: 2026-01-05" in capsys.readouterr().out
 
 
 def test_every_ingest_format_records_field_lines_only_where_the_text_has_them() -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -32,8 +30,8 @@ from articleqa.answer.written import (
     parse_reply,
     write_answer,
 )
+from articleqa.cli import main
 from articleqa.records import Answer, Passage
-from paths import ROOT
 from right_answers import WHERE_THE_TALKS_ARE, says_one_of
 
 QUESTION = "Where are the talks held?"
@@ -168,21 +166,19 @@ def test_a_url_without_a_model_name_is_a_clear_error(article_index: Path) -> Non
         Assistant.open(article_index, settings=Settings.from_env(llm_url="http://127.0.0.1:8080/v1"))
 
 
-def test_the_cli_falls_back_with_a_note_when_the_server_is_down(article_index: Path, qa) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_falls_back_with_a_note_when_the_server_is_down(article_index: Path, qa, capsys) -> None:  # type: ignore[no-untyped-def]
     url = f"http://127.0.0.1:{_closed_port()}/v1"
-    done = subprocess.run(
-        [sys.executable, "-m", "articleqa", "ask", QUESTION, "--index-dir", str(article_index), "--llm-url", url,
-         "--llm-model", "m"], capture_output=True, text=True, cwd=ROOT, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "articleqa: note:" in done.stderr and url in done.stderr
+    code = main(["ask", QUESTION, "--index-dir", str(article_index), "--llm-url", url, "--llm-model", "m"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "articleqa: note:" in err and url in err
     # The extractive answer (one of the right places) with its label, then its quotes, each the stored text.
-    head, *rest = done.stdout.splitlines()
+    head, *rest = out.splitlines()
     shape = re.fullmatch(r"(.+?)  \((high|medium|low) confidence, [01]\.\d\d\)", head)
-    assert shape and says_one_of(shape.group(1), WHERE_THE_TALKS_ARE), done.stdout
+    assert shape and says_one_of(shape.group(1), WHERE_THE_TALKS_ARE), out
     quotes = [re.fullmatch(r"  \[(\d+)\] “(.*)” — .* \((.+?), .*, chars (\d+)–(\d+)\)", line) for line in rest]
     quotes = [q for q in quotes if q]
-    assert quotes and quotes[0].group(1) == "1", done.stdout
+    assert quotes and quotes[0].group(1) == "1", out
     by_source = {d.source: d.doc_id for d in qa.documents()}
     for q in quotes:
         n, quote, source, start, end = q.groups()
