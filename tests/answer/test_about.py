@@ -75,7 +75,7 @@ def test_questions_about_the_article_are_recognised_in_many_phrasings(question: 
         "When was it signed?",
         "Who urged them?",
         "Which reporter was arrested?",
-        "Who ran this poll?",
+        "Who conducted this survey?",
         "What title did she win?",
         "Who published the report?",
         "When was the agreement published?",

@@ -282,20 +282,20 @@ def test_a_list_of_what_pays_reads_the_agents_of_paid_for_by(qa) -> None:  # typ
     _assert_pieces_verbatim(qa, answer)
 
 
-@pytest.mark.parametrize("opening", ["LONDON, England (CNN) -- ", "NEW DELHI, India (CNN)  -- ", "(CNN) -- ",
+@pytest.mark.parametrize("opening", ["KELVALE, Norland (Wire) -- ", "PORT ARDEN, Westshire (Wire)  -- ", "(AP) -- ",
                                      "MUSCAT, Oman (AP) \u2014 ", "WASHINGTON \u2014 "])
 def test_a_wire_dateline_is_no_list_item(opening: str) -> None:
     sentence = opening + "Britain and France will pull their troops out of the region by May."
     assert _items_of(sentence, "Britain") == ["Britain", "France"]
-    place = re.search(r"[A-Z][A-Z ]*[A-Z]", opening).group()  # type: ignore[union-attr]  # "NEW DELHI", "CNN"
+    place = re.search(r"[A-Z][A-Z ]*[A-Z]", opening).group()  # type: ignore[union-attr]  # "PORT ARDEN", "AP"
     assert all(sentence.index(item) >= len(opening) for item in _items_of(sentence, place))
     start = sentence.index(place)
     assert not well_formed(_article([sentence]), Item("d", 0, start, start + len(place), 0.0))
 
 
 def test_a_piece_of_a_hyphenated_word_is_no_list_item() -> None:
-    sentence = "President-elect Barack Obama and Vice President Joe Biden met the governors."
+    sentence = "Mayor-elect Dana Whitlow and council leader Sam Ortiz met the residents."
     art = _article([sentence])
     elect = sentence.index("elect")
     assert not well_formed(art, Item("d", 0, elect, elect + len("elect"), 0.0))
-    assert well_formed(art, Item("d", 0, 0, len("President-elect Barack Obama"), 0.0))
+    assert well_formed(art, Item("d", 0, 0, len("Mayor-elect Dana Whitlow"), 0.0))

@@ -23,7 +23,7 @@ _SPEECH = frozenset(stem(w) for w in ("say", "says", "said", "tell", "told", "re
                                       "note", "noted", "announce", "announced", "state", "stated", "claim", "claimed",
                                       "argue", "argued", "explain", "explained", "write", "wrote", "according"))
 _DEMONSTRATIVES = frozenset({"those", "these", "this", "that"})
-# A wire story's opening dateline: "LONDON, England (CNN) --", "MUSCAT, Oman (AP) —", "(CNN) --". Where the story was
+# A wire story's opening dateline: "KELVALE, Norland (Wire) --", "MUSCAT, Oman (AP) —", "(Wire) --". Where the story was
 # filed from, not a party to it.
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.'\u2019 -]*[A-Z]\.?(?:,\s*[A-Z][A-Za-z.'\u2019 ]{0,30}?)?\s*(?:\([A-Za-z.]{2,15}\)\s*)?"
@@ -60,8 +60,8 @@ class Item:
 
 
 def well_formed(art: ArticleSentences, item: Item) -> bool:
-    """The item is a whole phrase of the prose: it does not begin inside a word ("elect" of "President-elect")
-    and is not the dateline a wire story opens with ("LONDON, England (CNN) --")."""
+    """The item is a whole phrase of the prose: it does not begin inside a word ("elect" of "Mayor-elect")
+    and is not the dateline a wire story opens with ("KELVALE, Norland (Wire) --")."""
     text = art.document.text
     if item.start > 0 and (text[item.start - 1].isalnum() or text[item.start - 1] in "-\u2010\u2011"):
         return False

@@ -119,7 +119,7 @@ def _overview(doc: Any, q: str) -> ShapeRequest | None:
         stranded = [t for t in doc if t.lower_ == "about" and t.dep_ == "prep" and not list(t.children)]
         if stranded and stranded[0].head.pos_ in {"NOUN", "PROPN", "PRON", "AUX", "VERB"} and stranded[0].head.tag_ != "JJ":
             subjects = [c for c in root.children if c.dep_ in {"nsubj", "attr"} and c.lower_ not in {"what"}]
-            # Only a text is "about" something as a whole: "What is the documentary about?" asks what the article
+            # Only a text is "about" something as a whole: "What is the film about?" asks what the article
             # says of one thing in it, a factoid.
             if all(s.pos_ == "PRON" or _ARTICLE_WORDS.search(_phrase(s)) for s in subjects):
                 return _overview_of(doc, subjects)
@@ -139,7 +139,7 @@ def _overview(doc: Any, q: str) -> ShapeRequest | None:
         ):
             return None  # "What happened to the pies?", "What happened next?": one event, a factoid
         if any(_names_a_time(p) for p in preps):
-            return None  # "What happened in 1994?": the event of that time, a factoid
+            return None  # "What happened in 2019?": the event of that time, a factoid
         return _overview_of(doc, preps)
     # "What does the article say?", "What does it cover?" (a text as subject, "what" as object, nothing else asked)
     if root.lower_ in _TEXT_VERBS and any(c.lower_ == "what" and c.dep_ == "dobj" for c in root.children):
@@ -158,7 +158,7 @@ _TIME_WORDS = frozenset({
 
 
 def _names_a_time(prep: Any) -> bool:
-    """A prepositional phrase that names a date or a time ("in 1994", "in October 1981", "on Monday", "last
+    """A prepositional phrase that names a date or a time ("in 2019", "in October 2008", "on Monday", "last
     week"): the parse used here has no entity tags, so numbers and time words mark it."""
     return any(t.like_num or t.lower_ in _TIME_WORDS for t in prep.subtree)
 
