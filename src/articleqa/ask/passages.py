@@ -50,7 +50,7 @@ def question_info(question: str, asked_as: str | None) -> QuestionInfo:
 def _splits_the_span(listed: Answer, factoid: Answer) -> bool:
     """Whether the list only splits the reader's answer into its parts ("Councillors Maureen Pryce and Owen
     Tasker" → two items). A question that is not grammatically plural ("Who confirmed the meeting?", "Who
-    criticized Obama?") keeps a confident single answer otherwise: a list that adds parties from elsewhere answers
+    chaired the inquiry?") keeps a confident single answer otherwise: a list that adds parties from elsewhere answers
     a question about several that nobody asked."""
     spans = [(c.doc_id, c.answer_start, c.answer_end) for c in factoid.citations
              if c.answer_start is not None and c.answer_end is not None]
